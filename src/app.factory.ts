@@ -1,0 +1,36 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { createValidationPipe } from './common/http/validation';
+import type { AppConfig } from './config/app-config';
+import { migrate } from './database/migrate';
+import { S3StorageRepository } from './storage/s3-storage.repository';
+
+/** Builds the whole application; `main.ts` and the e2e tests boot it the same way. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  await migrate(config.databaseUrl!);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: process.env.LOG_LEVEL === 'silent' ? false : undefined,
+  });
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: config.maxBodyBytes });
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalPipes(createValidationPipe());
+
+  const openApi = new DocumentBuilder()
+    .setTitle('Batch ingestion')
+    .setDescription('Programs of S3 files → processed JSON + Documents, with per-file failure tracking and retries')
+    .setVersion('1')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), {
+    jsonDocumentUrl: 'docs-json',
+  });
+
+  // The output bucket exists before the first program (or a resumed one) needs it.
+  await app.get(S3StorageRepository).ensureBucket(config.s3.bucket);
+  await app.init();
+  return app;
+}

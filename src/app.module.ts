@@ -1,0 +1,34 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { ormConfig } from './database/orm.config';
+import { DocumentsModule } from './documents/documents.module';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { PreprocessingModule } from './preprocessing/preprocessing.module';
+import { ProgramsModule } from './programs/programs.module';
+import { RetryModule } from './retry/retry.module';
+import { StorageModule } from './storage/storage.module';
+
+@Module({})
+export class AppModule {
+  /** The configuration is resolved (embedded servers started) before the module graph exists. */
+  static forRoot(config: AppConfig): DynamicModule {
+    if (!config.databaseUrl) throw new Error('databaseUrl must be resolved before the app module is built');
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        MikroOrmModule.forRoot({ ...ormConfig(config.databaseUrl), registerRequestContext: false }),
+        EventsModule,
+        StorageModule,
+        ProgramsModule,
+        PreprocessingModule,
+        DocumentsModule,
+        RetryModule,
+        HealthModule,
+      ],
+    };
+  }
+}

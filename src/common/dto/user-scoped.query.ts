@@ -1,0 +1,29 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+
+/** `user_id` is required on every /v1 call (the seed's contract); it scopes what a caller can see. */
+export class UserScopedQuery {
+  @ApiProperty({ minLength: 1, maxLength: 128, example: 'user_1' })
+  @IsString({ message: 'user_id is required', context: { code: 'INVALID_USER_ID' } })
+  @Length(1, 128, { message: 'user_id must be 1 to 128 characters', context: { code: 'INVALID_USER_ID' } })
+  user_id!: string;
+}
+
+export class PagedQuery extends UserScopedQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number', context: { code: 'INVALID_LIMIT' } })
+  @Min(1, { message: 'limit must be between 1 and 1000', context: { code: 'INVALID_LIMIT' } })
+  @Max(1000, { message: 'limit must be between 1 and 1000', context: { code: 'INVALID_LIMIT' } })
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'opaque cursor from the previous page' })
+  @IsOptional()
+  @IsString({ message: 'cursor must be a string', context: { code: 'INVALID_CURSOR' } })
+  @MaxLength(512, { message: 'cursor is not valid', context: { code: 'INVALID_CURSOR' } })
+  cursor?: string;
+}
+
+export const DEFAULT_PAGE_LIMIT = 100;

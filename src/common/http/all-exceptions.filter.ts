@@ -1,0 +1,74 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { Response } from 'express';
+import { DomainError } from '../errors/domain.error';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code: string;
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Body-parser errors arrive as plain errors carrying an HTTP status and a `type`. */
+interface BodyParserError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+}
+
+/** The one place where errors become HTTP answers: always the documented shape, never a stack. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AllExceptionsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error(
+        `unhandled error: ${exception instanceof Error ? exception.message : String(exception)}`,
+        exception instanceof Error ? exception.stack : undefined,
+      );
+    }
+    if (res.headersSent) return;
+    res.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      return this.body(exception.httpStatus, exception.message, exception.code);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const r = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+      const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? exception.message);
+      const code = typeof r.code === 'string' ? r.code : (CODE_BY_STATUS[status] ?? `HTTP_${status}`);
+      return this.body(status, message, code);
+    }
+    const bp = exception as BodyParserError;
+    const bpStatus = bp?.status ?? bp?.statusCode;
+    if (typeof bpStatus === 'number' && bpStatus >= 400 && bpStatus < 500 && bp.type) {
+      if (bp.type === 'entity.too.large') return this.body(413, 'request body is too large', 'PAYLOAD_TOO_LARGE');
+      if (bp.type === 'entity.parse.failed') return this.body(400, 'request body is not valid JSON', 'INVALID_JSON');
+      return this.body(bpStatus, 'request body could not be read', 'INVALID_BODY');
+    }
+    return this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error', 'INTERNAL_ERROR');
+  }
+
+  private body(statusCode: number, message: string, code: string): ErrorBody {
+    return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
+  }
+}

@@ -1,0 +1,47 @@
+/** Names and shape of the processed JSON (SPEC §5), shared by the stage that writes it and those that read it. */
+export const PROCESSED_SCHEMA_VERSION = 1;
+
+export const processedFileName = (programId: string, index: number): string =>
+  `processed_${programId}_${index}.json`;
+
+export const processedKey = (programId: string, index: number): string =>
+  `programs/${programId}/${processedFileName(programId, index)}`;
+
+export const s3Uri = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
+
+export interface ProcessedChunk {
+  index: number;
+  text: string;
+  char_start: number;
+  char_end: number;
+}
+
+export interface ProcessedJson {
+  schema_version: number;
+  program_id: string;
+  source_index: number;
+  source_file_path: string;
+  content_type: string;
+  title: string;
+  text: string;
+  chunks: ProcessedChunk[];
+  stats: { characters: number; words: number; pages: number };
+  sha256: string;
+  processed_at: string;
+}
+
+// Bucket naming rules plus a key of 1–1024 bytes without control characters or dot segments:
+// such keys are legal in S3 but almost always a client bug (or an attempt at traversal).
+const S3_URI_RE = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/;
+
+export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
+  const m = S3_URI_RE.exec(uri);
+  if (!m) return undefined;
+  const key = m[2];
+  if (Buffer.byteLength(key, 'utf8') > 1024) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return undefined;
+  if (key.split('/').some((segment) => segment === '.' || segment === '..')) return undefined;
+  if (key.startsWith('/') || key.includes('//')) return undefined;
+  return { bucket: m[1], key };
+}

@@ -1,0 +1,123 @@
+import { ConfigError } from './config.error';
+
+/** Everything the service reads from the environment, validated once at boot. */
+export interface AppConfig {
+  port: number;
+  dataDir: string;
+  /** Unset → an embedded PostgreSQL is started and this is filled in before the app boots. */
+  databaseUrl?: string;
+  embeddedPgPort: number;
+  s3: {
+    /** Unset with embedded=false → AWS S3 itself. */
+    endpoint?: string;
+    embedded: boolean;
+    embeddedPort: number;
+    region: string;
+    forcePathStyle: boolean;
+    bucket: string;
+  };
+  processing: {
+    concurrency: number;
+    maxSourceBytes: number;
+    preprocessTimeoutMs: number;
+  };
+  retry: {
+    maxAttempts: number;
+    scanIntervalMs: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    schedulerEnabled: boolean;
+  };
+  failedFilesInlineLimit: number;
+  maxBodyBytes: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function present(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = present(env, name);
+  if (raw === undefined) return def;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = present(env, name);
+  if (raw === undefined) return def;
+  const v = raw.toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+// S3 bucket naming rules, so a typo fails at boot rather than on the first upload.
+const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const endpoint = url(env, 'S3_ENDPOINT', ['http:', 'https:']);
+  const embedded = bool(env, 'S3_EMBEDDED', endpoint === undefined);
+  if (embedded && endpoint !== undefined) {
+    throw new ConfigError('S3_EMBEDDED', 'cannot be true when S3_ENDPOINT is set');
+  }
+  const bucket = present(env, 'S3_BUCKET') ?? 'programs';
+  if (!BUCKET_RE.test(bucket)) throw new ConfigError('S3_BUCKET', `"${bucket}" is not a valid bucket name`);
+  const embeddedPgPort = int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535);
+  if (embeddedPgPort === 5432) throw new ConfigError('EMBEDDED_PG_PORT', 'must not be 5432 (a system PostgreSQL may use it)');
+
+  const backoffBaseMs = int(env, 'RETRY_BACKOFF_BASE_MS', 60_000, 1);
+  const backoffMaxMs = int(env, 'RETRY_BACKOFF_MAX_MS', 3_600_000, 1);
+  if (backoffMaxMs < backoffBaseMs) {
+    throw new ConfigError('RETRY_BACKOFF_MAX_MS', 'must not be smaller than RETRY_BACKOFF_BASE_MS');
+  }
+
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    dataDir: present(env, 'DATA_DIR') ?? '.data',
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    embeddedPgPort,
+    s3: {
+      endpoint,
+      embedded,
+      embeddedPort: int(env, 'EMBEDDED_S3_PORT', 4569, 1, 65535),
+      region: present(env, 'S3_REGION') ?? 'us-east-1',
+      forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined || embedded),
+      bucket,
+    },
+    processing: {
+      concurrency: int(env, 'PROCESSING_CONCURRENCY', 16, 1, 1024),
+      maxSourceBytes: int(env, 'MAX_SOURCE_BYTES', 52_428_800, 1),
+      preprocessTimeoutMs: int(env, 'PREPROCESS_TIMEOUT_MS', 60_000, 1),
+    },
+    retry: {
+      maxAttempts: int(env, 'RETRY_MAX_ATTEMPTS', 3, 0, 1000),
+      scanIntervalMs: int(env, 'RETRY_SCAN_INTERVAL_MS', 30_000, 100),
+      backoffBaseMs,
+      backoffMaxMs,
+      schedulerEnabled: bool(env, 'RETRY_SCHEDULER_ENABLED', true),
+    },
+    failedFilesInlineLimit: int(env, 'FAILED_FILES_INLINE_LIMIT', 1000, 0, 100_000),
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 16_777_216, 1024),
+  };
+}

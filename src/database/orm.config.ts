@@ -1,0 +1,28 @@
+import { defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { Document } from '../documents/entities/document.entity';
+import { ProgramFile } from '../programs/entities/program-file.entity';
+import { ProgramState } from '../programs/entities/program-state.entity';
+import { Program } from '../programs/entities/program.entity';
+import { RetryRun } from '../programs/entities/retry-run.entity';
+import { Migration20261126000000_init } from './migrations/Migration20261126000000_init';
+
+/** Entities and migrations are listed, not discovered: the same config works from dist/ and under jest. */
+export function ormConfig(databaseUrl: string) {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities: [Program, ProgramState, ProgramFile, Document, RetryRun],
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: [{ name: 'Migration20261126000000_init', class: Migration20261126000000_init }],
+      transactional: true,
+      allOrNothing: true,
+      tableName: 'mikro_orm_migrations',
+    },
+    pool: { min: 0, max: 32 },
+    driverOptions: { connection: { keepAlive: true, application_name: 'batch-ingest' } },
+    // Repositories work outside HTTP requests (runner, listeners): they run SQL, not the identity map.
+    allowGlobalContext: true,
+    debug: false,
+  });
+}

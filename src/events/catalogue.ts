@@ -1,0 +1,67 @@
+import { BusEvent, EventMeta } from './bus-event';
+
+/**
+ * The one catalogue of cross-module events. Flow of one file:
+ *   programs  --FileProcessingRequested-->  preprocessing
+ *   preprocessing --FilePreprocessed--> documents  |  --FilePreprocessingFailed--> programs
+ *   documents --DocumentStored / DocumentStorageFailed--> programs
+ * Emitters await the whole chain (emitAsync), so the programs runner knows when a file is settled;
+ * the outcome itself is recorded in PostgreSQL by the programs module's listener.
+ */
+
+export interface FileRef extends EventMeta {
+  programId: string;
+  sourceIndex: number;
+  sourceFilePath: string;
+  /** The file's retry_count when this attempt began: the backoff of a failure is planned from it. */
+  attempt: number;
+}
+
+export class FileProcessingRequestedEvent extends BusEvent<FileRef> {
+  static override readonly eventName = 'file.processing-requested';
+}
+
+export interface FilePreprocessedPayload extends FileRef {
+  /** Key of the processed JSON inside the output bucket, and its s3:// URI. */
+  processedKey: string;
+  s3Path: string;
+  title: string;
+  contentType: string;
+  characters: number;
+  chunkCount: number;
+  sha256: string;
+}
+
+export class FilePreprocessedEvent extends BusEvent<FilePreprocessedPayload> {
+  static override readonly eventName = 'file.preprocessed';
+}
+
+export interface FileFailurePayload extends FileRef {
+  error: string;
+  errorCode: string;
+  retryable: boolean;
+}
+
+export class FilePreprocessingFailedEvent extends BusEvent<FileFailurePayload> {
+  static override readonly eventName = 'file.preprocessing-failed';
+}
+
+export interface DocumentStoredPayload extends FileRef {
+  documentId: string;
+  s3Path: string;
+  /** False when the Document already existed (a redo after a crash): still a success, never a second row. */
+  created: boolean;
+}
+
+export class DocumentStoredEvent extends BusEvent<DocumentStoredPayload> {
+  static override readonly eventName = 'document.stored';
+}
+
+export interface DocumentStorageFailedPayload extends FileFailurePayload {
+  /** s3:// URI of the processed JSON the Document was to be built from. */
+  s3Path: string;
+}
+
+export class DocumentStorageFailedEvent extends BusEvent<DocumentStorageFailedPayload> {
+  static override readonly eventName = 'document.storage-failed';
+}

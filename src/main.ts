@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { AppConfig, loadConfig } from './config/app-config';
+import { ConfigError } from './config/config.error';
+import {
+  EMBEDDED_S3_CREDENTIALS,
+  EmbeddedServer,
+  startEmbeddedPostgres,
+  startEmbeddedS3,
+} from './infra/embedded-servers';
+
+const logger = new Logger('Main');
+// Long enough for in-flight files to finish; an orchestrator's kill follows soon after anyway.
+const SHUTDOWN_GRACE_MS = 25_000;
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+
+  const embedded: EmbeddedServer[] = [];
+  if (!config.databaseUrl) {
+    const pg = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, 'ingest');
+    embedded.push(pg);
+    config = { ...config, databaseUrl: pg.url };
+  }
+  if (config.s3.embedded) {
+    const s3 = await startEmbeddedS3(config.dataDir, config.s3.embeddedPort);
+    embedded.push(s3);
+    config = { ...config, s3: { ...config.s3, endpoint: s3.url, forcePathStyle: true } };
+  }
+
+  const app = await createApp(config);
+  await app.listen(config.port);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  logger.log(`API:        ${url}/v1/programs`);
+  logger.log(`Swagger UI: ${url}/docs  (OpenAPI: ${url}/docs-json)`);
+  if (config.s3.embedded) {
+    logger.log(
+      `Embedded S3: ${config.s3.endpoint}  access key ${EMBEDDED_S3_CREDENTIALS.accessKeyId}, ` +
+        `secret ${EMBEDDED_S3_CREDENTIALS.secretAccessKey}, region ${config.s3.region}, output bucket ${config.s3.bucket}`,
+    );
+  }
+  if (embedded.length > 0) logger.log(`Embedded data under ${config.dataDir}`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal}: finishing in-flight files, releasing locks`);
+    const force = setTimeout(() => {
+      logger.error('shutdown grace period over; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    try {
+      await app.close();
+      for (const server of embedded.reverse()) await server.stop();
+      process.exit(0);
+    } catch (e) {
+      logger.error(`shutdown failed: ${(e as Error).message}`);
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  logger.error(`boot failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
+  process.exit(1);
+});

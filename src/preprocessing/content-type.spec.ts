@@ -1,0 +1,26 @@
+import { CONTENT_TYPES, detectContentType } from './content-type';
+
+describe('detectContentType', () => {
+  const sut = detectContentType;
+
+  it('trusts magic bytes over the extension', async () => {
+    expect(await sut(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n'), 'a.txt')).toBe(CONTENT_TYPES.pdf);
+    expect(await sut(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), 'a.md')).toBe('image/png');
+  });
+
+  it('uses the extension for text formats', async () => {
+    expect(await sut(Buffer.from('# Hi'), 'x/readme.MD')).toBe(CONTENT_TYPES.markdown);
+    expect(await sut(Buffer.from('{"a":1}'), 'data.json')).toBe(CONTENT_TYPES.json);
+    expect(await sut(Buffer.from('a,b\n1,2'), 'table.csv')).toBe(CONTENT_TYPES.csv);
+  });
+
+  it('falls back to the stored Content-Type, then to plain text', async () => {
+    expect(await sut(Buffer.from('{"a":1}'), 'noext', 'application/json; charset=utf-8')).toBe(CONTENT_TYPES.json);
+    expect(await sut(Buffer.from('hello'), 'noext', 'application/x-unknown')).toBe(CONTENT_TYPES.text);
+  });
+
+  it('calls binary junk octet-stream', async () => {
+    const junk = Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 37) % 256));
+    expect(await sut(junk, 'junk.txt')).toBe('application/octet-stream');
+  });
+});

@@ -1,0 +1,47 @@
+import { fromBuffer } from 'file-type';
+import { extname } from 'node:path';
+import { looksBinary } from './text';
+
+export const CONTENT_TYPES = {
+  text: 'text/plain',
+  markdown: 'text/markdown',
+  html: 'text/html',
+  csv: 'text/csv',
+  json: 'application/json',
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+} as const;
+
+const BY_EXTENSION: Record<string, string> = {
+  '.txt': CONTENT_TYPES.text,
+  '.text': CONTENT_TYPES.text,
+  '.md': CONTENT_TYPES.markdown,
+  '.markdown': CONTENT_TYPES.markdown,
+  '.html': CONTENT_TYPES.html,
+  '.htm': CONTENT_TYPES.html,
+  '.csv': CONTENT_TYPES.csv,
+  '.json': CONTENT_TYPES.json,
+  '.pdf': CONTENT_TYPES.pdf,
+  '.docx': CONTENT_TYPES.docx,
+};
+
+const TEXTUAL_HEADER_TYPES = new Set<string>(Object.values(CONTENT_TYPES));
+
+/**
+ * The bytes decide first (a PDF named .txt is a PDF); for text, which carries no magic number, the
+ * extension and then the stored Content-Type decide. Returns a MIME type, supported or not.
+ */
+export async function detectContentType(bytes: Buffer, key: string, storedContentType?: string): Promise<string> {
+  const magic = await fromBuffer(bytes);
+  if (magic) {
+    // A DOCX is a ZIP; file-type recognises it by its [Content_Types].xml entry.
+    if (magic.ext === 'docx') return CONTENT_TYPES.docx;
+    return magic.mime;
+  }
+  if (looksBinary(bytes)) return 'application/octet-stream';
+  const byExt = BY_EXTENSION[extname(key).toLowerCase()];
+  if (byExt) return byExt;
+  const header = storedContentType?.split(';')[0].trim().toLowerCase();
+  if (header && TEXTUAL_HEADER_TYPES.has(header)) return header;
+  return CONTENT_TYPES.text;
+}

@@ -1,0 +1,31 @@
+/**
+ * Failure classes of SPEC §5. Retryable ones may succeed later without anyone changing the file
+ * (it is uploaded, S3 recovers); the others need a different file.
+ */
+export const PREPROCESSING_ERROR_CODES = {
+  SOURCE_NOT_FOUND: true,
+  STORAGE_UNAVAILABLE: true,
+  TIMEOUT: true,
+  ACCESS_DENIED: false,
+  INVALID_PATH: false,
+  UNSUPPORTED_TYPE: false,
+  CORRUPT_FILE: false,
+  EMPTY_TEXT: false,
+  TOO_LARGE: false,
+  INTERNAL_ERROR: false,
+} as const satisfies Record<string, boolean>;
+
+export type PreprocessingErrorCode = keyof typeof PREPROCESSING_ERROR_CODES;
+
+export class PreprocessingError extends Error {
+  readonly retryable: boolean;
+
+  constructor(
+    readonly code: PreprocessingErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PreprocessingError';
+    this.retryable = PREPROCESSING_ERROR_CODES[code];
+  }
+}

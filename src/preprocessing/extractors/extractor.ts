@@ -1,0 +1,22 @@
+/** What a format extractor gets and gives; adding a format is one class implementing this. */
+export interface ExtractionInput {
+  bytes: Buffer;
+  /** Last path segment of the source key, for titles and diagnostics. */
+  fileName: string;
+  signal: AbortSignal;
+}
+
+export interface Extraction {
+  /** Raw text; normalisation and chunking happen after, the same way for every format. */
+  text: string;
+  /** The document's own title (metadata or first heading), when it has one. */
+  title?: string;
+  pages?: number;
+}
+
+export interface Extractor {
+  readonly contentType: string;
+  extract(input: ExtractionInput): Promise<Extraction>;
+}
+
+export const EXTRACTORS = Symbol('EXTRACTORS');

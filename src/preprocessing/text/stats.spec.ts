@@ -1,0 +1,17 @@
+import { textStats } from './stats';
+
+describe('textStats', () => {
+  const sut = textStats;
+
+  it('counts empty text as zero', () => {
+    expect(sut('')).toEqual({ characters: 0, words: 0 });
+  });
+
+  it('counts characters in code points and words as non-whitespace runs', () => {
+    expect(sut('hello  world\n안녕 😀😀')).toEqual({ characters: 18, words: 4 });
+  });
+
+  it('does not count whitespace-only text as words', () => {
+    expect(sut(' \n\t\u3000')).toEqual({ characters: 4, words: 0 });
+  });
+});

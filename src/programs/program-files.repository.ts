@@ -1,0 +1,109 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { isoUtc } from '../database/sql';
+import type { FailureStage, FileState } from './program.types';
+
+export interface OpenFileRow {
+  source_index: number;
+  source_file_path: string;
+  retry_count: number;
+}
+
+export interface FailureRow {
+  stage: FailureStage;
+  source_index: number;
+  source_file_path: string;
+  processed_s3_path: string | null;
+  error: string;
+  error_code: string;
+  retryable: boolean;
+  retry_count: number;
+  failed_at: string;
+  next_retry_at: string | null;
+  exhausted: boolean;
+}
+
+export interface FailureUpdate {
+  error: string;
+  errorCode: string;
+  retryable: boolean;
+  nextRetryAt: Date | null;
+  exhausted: boolean;
+  processedS3Path?: string;
+}
+
+export type StateCounts = Record<FileState, number>;
+
+const STAGE_STATE: Record<FailureStage, FileState> = {
+  preprocessing: 'preprocessing_failed',
+  document: 'document_failed',
+};
+
+/** SQL for the per-file state: the source of truth of every outcome. */
+@Injectable()
+export class ProgramFilesRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async openFiles(programId: string, state: FileState, afterIndex: number, limit: number): Promise<OpenFileRow[]> {
+    return this.em.execute<OpenFileRow[]>(
+      `SELECT source_index, source_file_path, retry_count FROM program_files
+       WHERE program_id = ? AND state = ? AND source_index > ?
+       ORDER BY source_index LIMIT ?`,
+      [programId, state, afterIndex, limit],
+    );
+  }
+
+  async countByState(programId: string): Promise<StateCounts> {
+    const rows = await this.em.execute<{ state: FileState; n: number }[]>(
+      `SELECT state, count(*)::int AS n FROM program_files WHERE program_id = ? GROUP BY state`,
+      [programId],
+    );
+    const counts: StateCounts = { pending: 0, done: 0, preprocessing_failed: 0, document_failed: 0 };
+    for (const r of rows) counts[r.state] = r.n;
+    return counts;
+  }
+
+  // `state <> 'done'`: a late or repeated outcome never turns a finished file back into a failure.
+  async markDone(programId: string, sourceIndex: number, processedS3Path: string): Promise<void> {
+    await this.em.execute(
+      `UPDATE program_files SET state = 'done', processed_s3_path = ?, error = NULL, error_code = NULL,
+         retryable = NULL, failed_at = NULL, next_retry_at = NULL, exhausted = false, updated_at = now()
+       WHERE program_id = ? AND source_index = ? AND state <> 'done'`,
+      [processedS3Path, programId, sourceIndex],
+    );
+  }
+
+  async markFailed(programId: string, sourceIndex: number, stage: FailureStage, f: FailureUpdate): Promise<void> {
+    await this.em.execute(
+      `UPDATE program_files SET state = ?, error = ?, error_code = ?, retryable = ?,
+         processed_s3_path = COALESCE(?, processed_s3_path), failed_at = now(),
+         next_retry_at = ?::timestamptz, exhausted = ?, updated_at = now()
+       WHERE program_id = ? AND source_index = ? AND state <> 'done'`,
+      [
+        STAGE_STATE[stage],
+        f.error,
+        f.errorCode,
+        f.retryable,
+        f.processedS3Path ?? null,
+        f.nextRetryAt?.toISOString() ?? null,
+        f.exhausted,
+        programId,
+        sourceIndex,
+      ],
+    );
+  }
+
+  /** Failures in source order, one stage or both; keyset on source_index (a file fails at one stage at most). */
+  async failures(programId: string, stage: FailureStage | undefined, afterIndex: number, limit: number): Promise<FailureRow[]> {
+    const states = stage ? [STAGE_STATE[stage]] : [STAGE_STATE.preprocessing, STAGE_STATE.document];
+    return this.em.execute<FailureRow[]>(
+      `SELECT CASE state WHEN 'preprocessing_failed' THEN 'preprocessing' ELSE 'document' END AS stage,
+         source_index, source_file_path, processed_s3_path, error, error_code, retryable, retry_count,
+         ${isoUtc('failed_at')} AS failed_at, ${isoUtc('next_retry_at')} AS next_retry_at, exhausted
+       FROM program_files
+       WHERE program_id = ? AND state IN (${states.map(() => '?').join(', ')}) AND source_index > ?
+       ORDER BY source_index LIMIT ?`,
+      [programId, ...states, afterIndex, limit],
+    );
+  }
+}

@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
+import { ProgramFilesRepository } from './program-files.repository';
+import type { ProgramMetadata, ProgramStatus } from './program.types';
+import { ProgramsRepository } from './programs.repository';
+
+/**
+ * metadata_json is derived, never edited in place: it is rebuilt from the per-file rows and the
+ * retry runs by a few aggregate queries. That keeps it correct after a crash and makes its writes
+ * O(refreshes) rather than O(files), whatever the size of the program.
+ */
+@Injectable()
+export class ProgramSummaryService {
+  constructor(
+    private readonly programs: ProgramsRepository,
+    private readonly files: ProgramFilesRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  static initial(totalFiles: number): ProgramMetadata {
+    return {
+      preprocessing: { summary: { total: totalFiles, success: 0, failed: 0 }, failed_files: [] },
+      document_storage: { summary: { total: 0, success: 0, failed: 0 }, failed_files: [] },
+      total_expected: totalFiles,
+      total_successful_documents: 0,
+      has_partial_failure: false,
+      retry_history: [],
+    };
+  }
+
+  /**
+   * Rewrites the summary. With `finish`, and when no file is left unsettled, also settles the status;
+   * returns the status written (or undefined when it was left as it was).
+   */
+  async refresh(programId: string, totalFiles: number, finish: boolean): Promise<ProgramStatus | undefined> {
+    const limit = this.config.failedFilesInlineLimit;
+    const [counts, pre, doc, history] = await Promise.all([
+      this.files.countByState(programId),
+      this.files.failures(programId, 'preprocessing', -1, limit),
+      this.files.failures(programId, 'document', -1, limit),
+      this.programs.retryHistory(programId),
+    ]);
+    const preFailed = counts.preprocessing_failed;
+    const preSuccess = counts.done + counts.document_failed;
+    const docFailed = counts.document_failed;
+    const hasPartialFailure = preFailed + docFailed > 0;
+    const bucket = this.config.s3.bucket;
+
+    const metadata: ProgramMetadata = {
+      preprocessing: {
+        summary: { total: totalFiles, success: preSuccess, failed: preFailed },
+        failed_files: pre.map(toPreprocessingRecord),
+        ...(preFailed > pre.length ? { failed_files_truncated: true } : {}),
+      },
+      document_storage: {
+        summary: { total: preSuccess, success: counts.done, failed: docFailed },
+        failed_files: doc.map((r) => toDocumentRecord(r, programId, bucket)),
+        ...(docFailed > doc.length ? { failed_files_truncated: true } : {}),
+      },
+      total_expected: totalFiles,
+      total_successful_documents: counts.done,
+      has_partial_failure: hasPartialFailure,
+      retry_history: history,
+    };
+    const status: ProgramStatus | undefined =
+      finish && counts.pending === 0 ? (hasPartialFailure ? 'completed_with_failures' : 'completed') : undefined;
+    await this.programs.writeSummary(programId, metadata, status);
+    return status;
+  }
+}

@@ -1,0 +1,71 @@
+export const PROGRAM_STATUSES = ['pending', 'processing', 'completed', 'completed_with_failures'] as const;
+export type ProgramStatus = (typeof PROGRAM_STATUSES)[number];
+
+export const FILE_STATES = ['pending', 'done', 'preprocessing_failed', 'document_failed'] as const;
+export type FileState = (typeof FILE_STATES)[number];
+
+export type FailureStage = 'preprocessing' | 'document';
+export type RetryType = 'preprocessing' | 'document' | 'all';
+export type RetryTrigger = 'manual' | 'scheduled';
+
+export interface StageCounts {
+  retried: number;
+  success: number;
+  failed: number;
+}
+
+export interface RetryResults {
+  preprocessing: StageCounts;
+  document: StageCounts;
+}
+
+/** The seed's preprocessing failure record, plus the retry bookkeeping fields of SPEC §4. */
+export interface PreprocessingFailureRecord {
+  file_path: string;
+  index: number;
+  error: string;
+  retry_count: number;
+  timestamp: string;
+  error_code: string;
+  retryable: boolean;
+  next_retry_at: string | null;
+  exhausted: boolean;
+}
+
+/** The seed's Document-storage failure record, plus the retry bookkeeping fields of SPEC §4. */
+export interface DocumentFailureRecord {
+  json_key: string;
+  filename: string;
+  s3_path: string;
+  source_file_path: string;
+  source_index: number;
+  error: string;
+  timestamp: string;
+  retry_count: number;
+  error_code: string;
+  retryable: boolean;
+  next_retry_at: string | null;
+  exhausted: boolean;
+}
+
+export interface StageSummary<T> {
+  summary: { total: number; success: number; failed: number };
+  failed_files: T[];
+  failed_files_truncated?: boolean;
+}
+
+export interface RetryHistoryEntry {
+  retry_type: RetryType;
+  trigger: RetryTrigger;
+  timestamp: string;
+  results: RetryResults;
+}
+
+export interface ProgramMetadata {
+  preprocessing: StageSummary<PreprocessingFailureRecord>;
+  document_storage: StageSummary<DocumentFailureRecord>;
+  total_expected: number;
+  total_successful_documents: number;
+  has_partial_failure: boolean;
+  retry_history: RetryHistoryEntry[];
+}

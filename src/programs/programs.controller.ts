@@ -1,0 +1,45 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { DEFAULT_PAGE_LIMIT, PagedQuery, UserScopedQuery } from '../common/dto/user-scoped.query';
+import { CorrelationId } from '../common/http/correlation-id';
+import { CreateProgramDto } from './dto/create-program.dto';
+import { FailuresQuery } from './dto/program-queries';
+import { FailurePageDto, ProgramAcceptedDto, ProgramDto, ProgramPageDto } from './dto/program.responses';
+import { ProgramsService } from './programs.service';
+
+@ApiTags('programs')
+@Controller('v1/programs')
+export class ProgramsController {
+  constructor(private readonly programs: ProgramsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'repeat a create safely' })
+  @ApiAcceptedResponse({ type: ProgramAcceptedDto, description: 'accepted; processing runs in the background' })
+  create(
+    @Query() q: UserScopedQuery,
+    @Body() body: CreateProgramDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CorrelationId() correlationId: string,
+  ): Promise<ProgramAcceptedDto> {
+    return this.programs.create(q.user_id, body, idempotencyKey, correlationId);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: ProgramPageDto })
+  list(@Query() q: PagedQuery): Promise<ProgramPageDto> {
+    return this.programs.list(q.user_id, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
+  }
+
+  @Get(':programId')
+  @ApiOkResponse({ type: ProgramDto })
+  get(@Param('programId') programId: string, @Query() q: UserScopedQuery): Promise<ProgramDto> {
+    return this.programs.get(programId, q.user_id);
+  }
+
+  @Get(':programId/failures')
+  @ApiOkResponse({ type: FailurePageDto })
+  failures(@Param('programId') programId: string, @Query() q: FailuresQuery): Promise<FailurePageDto> {
+    return this.programs.failures(programId, q.user_id, q.stage, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
+  }
+}

@@ -1,0 +1,157 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { isoUtc, slices } from '../database/sql';
+import type { ProgramMetadata, ProgramStatus, RetryHistoryEntry } from './program.types';
+
+export interface ProgramRow {
+  id: string;
+  user_id: string;
+  name: string;
+  total_files: number;
+  status: ProgramStatus;
+  created_at: string;
+  updated_at: string;
+  request_hash: string | null;
+  metadata_json?: ProgramMetadata;
+}
+
+export interface NewProgram {
+  id: string;
+  userId: string;
+  name: string;
+  files: readonly string[];
+  idempotencyKey?: string;
+  requestHash: string;
+  metadata: ProgramMetadata;
+}
+
+const SUMMARY_COLUMNS = `p.id, p.user_id, p.name, p.total_files, s.status, p.request_hash,
+  ${isoUtc('p.created_at')} AS created_at, ${isoUtc('s.updated_at')} AS updated_at`;
+
+// A multi-row INSERT of this many files stays well under PostgreSQL's statement limits.
+const FILE_INSERT_BATCH = 2000;
+
+/** SQL for programs, their progress row and their retry history. */
+@Injectable()
+export class ProgramsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Creates the program, its progress row and one row per file in one transaction, so a rejected
+   * or interrupted create leaves nothing behind. Returns false when the idempotency key is taken
+   * (the unique index makes a concurrent twin wait for the first and then see it).
+   */
+  async create(p: NewProgram): Promise<boolean> {
+    return this.em.transactional(async (tem) => {
+      const inserted = await tem.execute<{ id: string }[]>(
+        `INSERT INTO programs (id, user_id, name, total_files, idempotency_key, request_hash)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id`,
+        [p.id, p.userId, p.name, p.files.length, p.idempotencyKey ?? null, p.requestHash],
+      );
+      if (inserted.length === 0) return false;
+      await tem.execute(`INSERT INTO program_states (program_id, status, metadata_json) VALUES (?, 'pending', ?::json)`, [
+        p.id,
+        JSON.stringify(p.metadata),
+      ]);
+      let index = 0;
+      for (const batch of slices(p.files, FILE_INSERT_BATCH)) {
+        const values: unknown[] = [];
+        for (const path of batch) values.push(p.id, index++, path);
+        await tem.execute(
+          `INSERT INTO program_files (program_id, source_index, source_file_path) VALUES ${batch
+            .map(() => '(?, ?, ?)')
+            .join(', ')}`,
+          values,
+        );
+      }
+      return true;
+    });
+  }
+
+  async findByIdempotencyKey(userId: string, key: string): Promise<ProgramRow | undefined> {
+    const rows = await this.em.execute<ProgramRow[]>(
+      `SELECT ${SUMMARY_COLUMNS} FROM programs p JOIN program_states s ON s.program_id = p.id
+       WHERE p.user_id = ? AND p.idempotency_key = ?`,
+      [userId, key],
+    );
+    return rows[0];
+  }
+
+  /** The program only if it belongs to `userId`: other users' programs do not exist for them. */
+  async findOwned(programId: string, userId: string, withMetadata: boolean): Promise<ProgramRow | undefined> {
+    const rows = await this.em.execute<ProgramRow[]>(
+      `SELECT ${SUMMARY_COLUMNS}${withMetadata ? ', s.metadata_json' : ''}
+       FROM programs p JOIN program_states s ON s.program_id = p.id
+       WHERE p.id = ? AND p.user_id = ?`,
+      [programId, userId],
+    );
+    return rows[0];
+  }
+
+  async findById(programId: string): Promise<ProgramRow | undefined> {
+    const rows = await this.em.execute<ProgramRow[]>(
+      `SELECT ${SUMMARY_COLUMNS} FROM programs p JOIN program_states s ON s.program_id = p.id WHERE p.id = ?`,
+      [programId],
+    );
+    return rows[0];
+  }
+
+  /** Newest first; keyset on (created_at, id) so pages stay stable while programs are created. */
+  /** Rows carry `created_at_us` (microsecond precision) for the next cursor. */
+  async listOwned(
+    userId: string,
+    limit: number,
+    after?: { c: string; i: string },
+  ): Promise<(ProgramRow & { created_at_us: string })[]> {
+    const params: unknown[] = [userId];
+    let keyset = '';
+    if (after) {
+      keyset = 'AND (p.created_at, p.id) < (?::timestamptz, ?)';
+      params.push(after.c, after.i);
+    }
+    params.push(limit);
+    return this.em.execute<(ProgramRow & { created_at_us: string })[]>(
+      `SELECT ${SUMMARY_COLUMNS},
+         to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_us
+       FROM programs p JOIN program_states s ON s.program_id = p.id
+       WHERE p.user_id = ? ${keyset}
+       ORDER BY p.created_at DESC, p.id DESC LIMIT ?`,
+      params,
+    );
+  }
+
+  async markProcessing(programId: string): Promise<void> {
+    await this.em.execute(
+      `UPDATE program_states SET status = 'processing', updated_at = now()
+       WHERE program_id = ? AND status = 'pending'`,
+      [programId],
+    );
+  }
+
+  async writeSummary(programId: string, metadata: ProgramMetadata, status?: ProgramStatus): Promise<void> {
+    await this.em.execute(
+      `UPDATE program_states SET metadata_json = ?::json, status = COALESCE(?, status), updated_at = now()
+       WHERE program_id = ?`,
+      [JSON.stringify(metadata), status ?? null, programId],
+    );
+  }
+
+  /** Programs whose run has not finished: candidates for recovery (the lock tells who is on them). */
+  async unfinishedIds(limit: number): Promise<string[]> {
+    const rows = await this.em.execute<{ program_id: string }[]>(
+      `SELECT program_id FROM program_states WHERE status IN ('pending', 'processing') ORDER BY updated_at LIMIT ?`,
+      [limit],
+    );
+    return rows.map((r) => r.program_id);
+  }
+
+  async retryHistory(programId: string): Promise<RetryHistoryEntry[]> {
+    return this.em.execute<RetryHistoryEntry[]>(
+      `SELECT retry_type, trigger, ${isoUtc('created_at')} AS timestamp, results
+       FROM retry_runs WHERE program_id = ? ORDER BY id`,
+      [programId],
+    );
+  }
+}

@@ -1,0 +1,127 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { InvalidRequestError } from '../common/errors/domain.error';
+import { decodeCursor, encodeCursor, Page } from '../common/paging/cursor';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { validateFileList } from './dto/file-list';
+import type { ProgramAcceptedDto, ProgramDto, ProgramSummaryDto } from './dto/program.responses';
+import { IdempotencyConflictError, ProgramNotFoundError } from './errors/program.errors';
+import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
+import { ProgramFilesRepository } from './program-files.repository';
+import { ProgramRunner } from './program-runner.service';
+import { ProgramSummaryService } from './program-summary.service';
+import type { FailureStage } from './program.types';
+import { ProgramRow, ProgramsRepository } from './programs.repository';
+
+export const newProgramId = (): string => `prog_${randomBytes(12).toString('hex')}`;
+
+// Visible ASCII only: the key is echoed in logs and compared byte for byte.
+const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
+
+const isIndexCursor = (v: Record<string, unknown>): v is { i: number } => Number.isInteger(v.i);
+const isListCursor = (v: Record<string, unknown>): v is { c: string; i: string } =>
+  typeof v.c === 'string' && typeof v.i === 'string' && !Number.isNaN(Date.parse(v.c));
+
+@Injectable()
+export class ProgramsService {
+  private readonly logger = new Logger(ProgramsService.name);
+
+  constructor(
+    private readonly programs: ProgramsRepository,
+    private readonly files: ProgramFilesRepository,
+    private readonly runner: ProgramRunner,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(
+    userId: string,
+    body: { name: string; files: unknown },
+    idempotencyKey: string | undefined,
+    correlationId: string,
+  ): Promise<ProgramAcceptedDto> {
+    const files = validateFileList(body.files);
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_RE.test(idempotencyKey)) {
+      throw new InvalidRequestError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+    }
+    const requestHash = createHash('sha256').update(JSON.stringify([body.name, files])).digest('hex');
+    if (idempotencyKey !== undefined) {
+      const replay = await this.programs.findByIdempotencyKey(userId, idempotencyKey);
+      if (replay) return this.replay(replay, requestHash);
+    }
+    const id = newProgramId();
+    const created = await this.programs.create({
+      id,
+      userId,
+      name: body.name,
+      files,
+      idempotencyKey,
+      requestHash,
+      metadata: ProgramSummaryService.initial(files.length),
+    });
+    if (!created) {
+      // A concurrent request with the same key won the insert; answer with its program.
+      const winner = await this.programs.findByIdempotencyKey(userId, idempotencyKey!);
+      if (!winner) throw new Error('idempotency key conflict without a winning program');
+      return this.replay(winner, requestHash);
+    }
+    this.logger.log(`program ${id} created for ${files.length} files [${correlationId}]`);
+    this.runner.enqueue(id, correlationId);
+    return { program_id: id, status: 'pending', total_files: files.length };
+  }
+
+  async get(programId: string, userId: string): Promise<ProgramDto> {
+    const row = await this.programs.findOwned(programId, userId, true);
+    if (!row) throw new ProgramNotFoundError(programId);
+    return { ...toSummary(row), metadata_json: row.metadata_json! };
+  }
+
+  async list(userId: string, limit: number, cursor?: string): Promise<Page<ProgramSummaryDto>> {
+    const after = decodeCursor(cursor, isListCursor);
+    const rows = await this.programs.listOwned(userId, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toSummary),
+      next_cursor: rows.length > limit && last ? encodeCursor({ c: last.created_at_us, i: last.id }) : null,
+    };
+  }
+
+  async failures(
+    programId: string,
+    userId: string,
+    stage: FailureStage | undefined,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Record<string, unknown>>> {
+    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError(programId);
+    const after = decodeCursor(cursor, isIndexCursor)?.i ?? -1;
+    const rows = await this.files.failures(programId, stage, after, limit + 1);
+    const page = rows.slice(0, limit);
+    const bucket = this.config.s3.bucket;
+    return {
+      items: page.map((r) => ({
+        stage: r.stage,
+        ...(r.stage === 'preprocessing' ? toPreprocessingRecord(r) : toDocumentRecord(r, programId, bucket)),
+      })),
+      next_cursor: rows.length > limit ? encodeCursor({ i: page[page.length - 1].source_index }) : null,
+    };
+  }
+
+  private replay(existing: ProgramRow, requestHash: string): ProgramAcceptedDto {
+    if (existing.request_hash !== requestHash) throw new IdempotencyConflictError();
+    return { program_id: existing.id, status: existing.status, total_files: existing.total_files };
+  }
+}
+
+function toSummary(r: ProgramRow): ProgramSummaryDto {
+  return {
+    program_id: r.id,
+    user_id: r.user_id,
+    name: r.name,
+    status: r.status,
+    total_files: r.total_files,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+}
