@@ -1,22 +1,30 @@
+import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { json } from 'express';
+import { AllExceptionsFilter, bodyParserErrorHandler } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation';
 import type { AppConfig } from './config/app-config';
 import { migrate } from './database/migrate';
 import { S3StorageRepository } from './storage/s3-storage.repository';
+
+const SEVERITY: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function loggerLevels(level: AppConfig['logLevel']): LogLevel[] | false {
+  return level === 'silent' ? false : SEVERITY.slice(0, SEVERITY.indexOf(level) + 1);
+}
 
 /** Builds the whole application; `main.ts` and the e2e tests boot it the same way. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   await migrate(config.databaseUrl!);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: process.env.LOG_LEVEL === 'silent' ? false : undefined,
+    logger: loggerLevels(config.logLevel),
   });
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: config.maxBodyBytes });
+  app.use(json({ limit: config.maxBodyBytes }), bodyParserErrorHandler);
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(createValidationPipe());
 

@@ -30,7 +30,12 @@ export interface AppConfig {
   };
   failedFilesInlineLimit: number;
   maxBodyBytes: number;
+  /** Least severe level logged: silent, error, warn, log or debug. */
+  logLevel: LogLevelName;
 }
+
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'log', 'debug'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 type Env = Record<string, string | undefined>;
 
@@ -55,6 +60,15 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], def: T): T {
+  const raw = present(env, name);
+  if (raw === undefined) return def;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -119,5 +133,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     failedFilesInlineLimit: int(env, 'FAILED_FILES_INLINE_LIMIT', 1000, 0, 100_000),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 16_777_216, 1024),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'log'),
   };
 }

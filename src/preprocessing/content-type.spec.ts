@@ -5,7 +5,13 @@ describe('detectContentType', () => {
 
   it('trusts magic bytes over the extension', async () => {
     expect(await sut(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n'), 'a.txt')).toBe(CONTENT_TYPES.pdf);
-    expect(await sut(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), 'a.md')).toBe('image/png');
+    expect(await sut(Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(64, 1)]), 'a.md')).toBe('image/gif');
+  });
+
+  it('treats a truncated binary signature as unknown binary, not as an error', async () => {
+    expect(await sut(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), 'a.md')).toBe(
+      'application/octet-stream',
+    );
   });
 
   it('uses the extension for text formats', async () => {

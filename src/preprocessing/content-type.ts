@@ -32,7 +32,12 @@ const TEXTUAL_HEADER_TYPES = new Set<string>(Object.values(CONTENT_TYPES));
  * extension and then the stored Content-Type decide. Returns a MIME type, supported or not.
  */
 export async function detectContentType(bytes: Buffer, key: string, storedContentType?: string): Promise<string> {
-  const magic = await fromBuffer(bytes);
+  // A truncated file makes the sniffer run out of bytes (End-Of-Stream): that means "no known
+  // signature", and the checks below then decide, so the rejection is an answer, not a failure.
+  const magic = await fromBuffer(bytes).catch((e: unknown) => {
+    if ((e as Error)?.message === 'End-Of-Stream') return undefined;
+    throw e;
+  });
   if (magic) {
     // A DOCX is a ZIP; file-type recognises it by its [Content_Types].xml entry.
     if (magic.ext === 'docx') return CONTENT_TYPES.docx;

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import type { Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from '../errors/domain.error';
 
 export interface ErrorBody {
@@ -35,7 +35,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
+    const body = toErrorBody(exception);
     if (body.statusCode >= 500) {
       this.logger.error(
         `unhandled error: ${exception instanceof Error ? exception.message : String(exception)}`,
@@ -45,30 +45,44 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (res.headersSent) return;
     res.status(body.statusCode).json(body);
   }
+}
 
-  private toBody(exception: unknown): ErrorBody {
-    if (exception instanceof DomainError) {
-      return this.body(exception.httpStatus, exception.message, exception.code);
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const response = exception.getResponse();
-      const r = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
-      const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? exception.message);
-      const code = typeof r.code === 'string' ? r.code : (CODE_BY_STATUS[status] ?? `HTTP_${status}`);
-      return this.body(status, message, code);
-    }
-    const bp = exception as BodyParserError;
-    const bpStatus = bp?.status ?? bp?.statusCode;
-    if (typeof bpStatus === 'number' && bpStatus >= 400 && bpStatus < 500 && bp.type) {
-      if (bp.type === 'entity.too.large') return this.body(413, 'request body is too large', 'PAYLOAD_TOO_LARGE');
-      if (bp.type === 'entity.parse.failed') return this.body(400, 'request body is not valid JSON', 'INVALID_JSON');
-      return this.body(bpStatus, 'request body could not be read', 'INVALID_BODY');
-    }
-    return this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error', 'INTERNAL_ERROR');
+/** Maps anything thrown to the documented error body; unknown errors become a bare 500. */
+export function toErrorBody(exception: unknown): ErrorBody {
+  if (exception instanceof DomainError) {
+    return errorBody(exception.httpStatus, exception.message, exception.code);
   }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const r = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+    const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? exception.message);
+    const code = typeof r.code === 'string' ? r.code : (CODE_BY_STATUS[status] ?? `HTTP_${status}`);
+    return errorBody(status, message, code);
+  }
+  const bp = exception as BodyParserError;
+  const bpStatus = bp?.status ?? bp?.statusCode;
+  if (typeof bpStatus === 'number' && bpStatus >= 400 && bpStatus < 500 && bp.type) {
+    if (bp.type === 'entity.too.large') return errorBody(413, 'request body is too large', 'PAYLOAD_TOO_LARGE');
+    if (bp.type === 'entity.parse.failed') return errorBody(400, 'request body is not valid JSON', 'INVALID_JSON');
+    return errorBody(bpStatus, 'request body could not be read', 'INVALID_BODY');
+  }
+  return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error', 'INTERNAL_ERROR');
+}
 
-  private body(statusCode: number, message: string, code: string): ErrorBody {
-    return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
+function errorBody(statusCode: number, message: string, code: string): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
+}
+
+/**
+ * Express error middleware for the JSON body parser, which runs before Nest's routing and would
+ * otherwise reach the filter as an anonymous 400.
+ */
+export function bodyParserErrorHandler(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if ((err as BodyParserError)?.type) {
+    const body = toErrorBody(err);
+    res.status(body.statusCode).json(body);
+    return;
   }
+  next(err);
 }
