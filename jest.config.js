@@ -11,6 +11,8 @@ const swc = [
 ];
 
 module.exports = {
+  // Per-project testTimeout is ignored by jest; e2e tests boot an app and run whole programs.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -27,7 +29,6 @@ module.exports = {
       transform: { '^.+\\.ts$': swc },
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

@@ -1,4 +1,4 @@
-import type { LogLevel } from '@nestjs/common';
+import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -18,10 +18,13 @@ function loggerLevels(level: AppConfig['logLevel']): LogLevel[] | false {
 
 /** Builds the whole application; `main.ts` and the e2e tests boot it the same way. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const levels = loggerLevels(config.logLevel);
+  // Also governs what is logged before the application exists (migrations).
+  Logger.overrideLogger(levels);
   await migrate(config.databaseUrl!);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: loggerLevels(config.logLevel),
+    logger: levels,
   });
   app.disable('x-powered-by');
   app.use(json({ limit: config.maxBodyBytes }), bodyParserErrorHandler);

