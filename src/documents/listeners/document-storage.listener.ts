@@ -1,9 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { isConnectionError, storableMessage } from '../../database/sql';
-import { DocumentStorageFailedEvent, DocumentStoredEvent, FilePreprocessedEvent } from '../../events/catalogue';
+import { meta } from '../../events/bus-event';
+import { DocumentStorageFailedEvent, DocumentStoredEvent, FilePreprocessedEvent, FileRef } from '../../events/catalogue';
 import { EventBus, OnBusEvent } from '../../events/event-bus';
 import { DocumentsRepository } from '../documents.repository';
+
+/** The file-identifying part of an incoming event, re-stamped for the event this listener publishes. */
+const fileRef = (p: FileRef): FileRef => ({
+  programId: p.programId,
+  sourceIndex: p.sourceIndex,
+  sourceFilePath: p.sourceFilePath,
+  attempt: p.attempt,
+  ...meta(p.correlationId),
+});
 
 export const newDocumentId = (): string => `doc_${randomBytes(12).toString('hex')}`;
 
@@ -39,12 +49,7 @@ export class DocumentStorageListener {
       this.logger.warn(`program ${p.programId} file ${p.sourceIndex}: document not stored: ${(e as Error).message}`);
       await this.bus.publish(
         new DocumentStorageFailedEvent({
-          programId: p.programId,
-          sourceIndex: p.sourceIndex,
-          sourceFilePath: p.sourceFilePath,
-          attempt: p.attempt,
-          correlationId: p.correlationId,
-          occurredAt: new Date().toISOString(),
+          ...fileRef(p),
           s3Path: p.s3Path,
           error: storableMessage(e),
           errorCode: 'DOCUMENT_STORE_FAILED',
@@ -55,12 +60,7 @@ export class DocumentStorageListener {
     }
     await this.bus.publish(
       new DocumentStoredEvent({
-        programId: p.programId,
-        sourceIndex: p.sourceIndex,
-        sourceFilePath: p.sourceFilePath,
-        attempt: p.attempt,
-        correlationId: p.correlationId,
-        occurredAt: new Date().toISOString(),
+        ...fileRef(p),
         documentId: stored.id,
         s3Path: p.s3Path,
         created: stored.created,
