@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { Clock } from './common/clock';
 import { json } from 'express';
 import { AllExceptionsFilter, bodyParserErrorHandler } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation';
@@ -17,12 +18,12 @@ function loggerLevels(level: AppConfig['logLevel']): LogLevel[] | false {
 }
 
 /** Builds the whole application; `main.ts` and the e2e tests boot it the same way. */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+export async function createApp(config: AppConfig, opts: { clock?: Clock } = {}): Promise<NestExpressApplication> {
   const levels = loggerLevels(config.logLevel);
   // Also governs what is logged before the application exists (migrations).
   Logger.overrideLogger(levels);
   await migrate(config.databaseUrl!);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.clock), {
     bodyParser: false,
     logger: levels,
   });

@@ -1,5 +1,7 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { Clock, ClockModule } from './common/clock';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { ormConfig } from './database/orm.config';
@@ -14,12 +16,14 @@ import { StorageModule } from './storage/storage.module';
 @Module({})
 export class AppModule {
   /** The configuration is resolved (embedded servers started) before the module graph exists. */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
     if (!config.databaseUrl) throw new Error('databaseUrl must be resolved before the app module is built');
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        ClockModule.forRoot(clock),
+        ScheduleModule.forRoot(),
         MikroOrmModule.forRoot({ ...ormConfig(config.databaseUrl), registerRequestContext: false }),
         EventsModule,
         StorageModule,

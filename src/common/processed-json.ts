@@ -45,3 +45,23 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } | undef
   if (key.startsWith('/') || key.includes('//')) return undefined;
   return { bucket: m[1], key };
 }
+
+/**
+ * Checks that a stored processed JSON is one this service wrote for this very file. Returns the
+ * reason it is not, or undefined when it is valid.
+ */
+export function processedJsonProblem(value: unknown, programId: string, sourceIndex: number): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const v = value as Partial<Record<keyof ProcessedJson, unknown>>;
+  if (v.schema_version !== PROCESSED_SCHEMA_VERSION) return `schema_version is not ${PROCESSED_SCHEMA_VERSION}`;
+  if (v.program_id !== programId || v.source_index !== sourceIndex) return 'belongs to another file';
+  for (const field of ['source_file_path', 'content_type', 'title', 'text', 'sha256', 'processed_at'] as const) {
+    if (typeof v[field] !== 'string') return `${field} is missing or not a string`;
+  }
+  if (!/^[0-9a-f]{64}$/.test(v.sha256 as string)) return 'sha256 is not a hex digest';
+  if (!Array.isArray(v.chunks)) return 'chunks is not a list';
+  const stats = v.stats as Record<string, unknown> | undefined;
+  if (!stats || !Number.isInteger(stats.characters) || !Number.isInteger(stats.words)) return 'stats are missing';
+  if ((v.text as string).length === 0) return 'text is empty';
+  return undefined;
+}

@@ -7,6 +7,7 @@ import { ProgramState } from '../programs/entities/program-state.entity';
 import { Program } from '../programs/entities/program.entity';
 import { RetryRun } from '../programs/entities/retry-run.entity';
 import { Migration20261126000000_init } from './migrations/Migration20261126000000_init';
+import { Migration20261126010000_retry_due_index } from './migrations/Migration20261126010000_retry_due_index';
 
 const ormLogger = new Logger('MikroORM');
 
@@ -17,7 +18,10 @@ export function ormConfig(databaseUrl: string) {
     entities: [Program, ProgramState, ProgramFile, Document, RetryRun],
     extensions: [Migrator],
     migrations: {
-      migrationsList: [{ name: 'Migration20261126000000_init', class: Migration20261126000000_init }],
+      migrationsList: [
+        { name: 'Migration20261126000000_init', class: Migration20261126000000_init },
+        { name: 'Migration20261126010000_retry_due_index', class: Migration20261126010000_retry_due_index },
+      ],
       transactional: true,
       allOrNothing: true,
       tableName: 'mikro_orm_migrations',

@@ -20,3 +20,11 @@ export const meta = (correlationId: string, now: Date = new Date()): EventMeta =
   correlationId,
   occurredAt: now.toISOString(),
 });
+
+/**
+ * An event whose single listener answers (a command over the bus). The result type rides on the
+ * class so `EventBus.request` is typed end to end.
+ */
+export abstract class RequestEvent<P extends EventMeta, R> extends BusEvent<P> {
+  declare readonly __result?: R;
+}

@@ -1,4 +1,4 @@
-import { BusEvent, EventMeta } from './bus-event';
+import { BusEvent, EventMeta, RequestEvent } from './bus-event';
 
 /**
  * The one catalogue of cross-module events. Flow of one file:
@@ -64,4 +64,51 @@ export interface DocumentStorageFailedPayload extends FileFailurePayload {
 
 export class DocumentStorageFailedEvent extends BusEvent<DocumentStorageFailedPayload> {
   static override readonly eventName = 'document.storage-failed';
+}
+
+export interface DocumentRetryRequestedPayload extends FileRef {
+  /** s3:// URI of the processed JSON to rebuild the Document from; checked and validated first. */
+  s3Path: string;
+}
+
+/** Retry of Document storage alone: the processed JSON already exists (or is found missing). */
+export class DocumentRetryRequestedEvent extends BusEvent<DocumentRetryRequestedPayload> {
+  static override readonly eventName = 'document.retry-requested';
+}
+
+export type RetryTypeName = 'preprocessing' | 'document' | 'all';
+export type RetryTriggerName = 'manual' | 'scheduled';
+
+export interface StageCounts {
+  retried: number;
+  success: number;
+  failed: number;
+}
+
+export interface RetryResults {
+  preprocessing: StageCounts;
+  document: StageCounts;
+}
+
+export interface ProgramRetryRequestedPayload extends EventMeta {
+  programId: string;
+  retryType: RetryTypeName;
+  trigger: RetryTriggerName;
+  /** Scheduled rounds only: retry the failures due by this instant (the scheduler's clock). */
+  dueBy?: string;
+  /** Scheduled rounds only: files that used this many automatic attempts are left alone. */
+  maxAttempts?: number;
+}
+
+/**
+ * Retry a program's failed files under its lock. Answers the counts, or null when a scheduled
+ * round found the program held by someone else (or nothing due).
+ */
+export class ProgramRetryRequestedEvent extends RequestEvent<ProgramRetryRequestedPayload, RetryResults | null> {
+  static override readonly eventName = 'program.retry-requested';
+}
+
+/** Look for programs whose run did not finish (a crash) and resume those nobody holds. */
+export class UnfinishedProgramsScanRequestedEvent extends BusEvent<EventMeta> {
+  static override readonly eventName = 'programs.unfinished-scan-requested';
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
-import type { BusEvent } from './bus-event';
+import type { BusEvent, EventMeta, RequestEvent } from './bus-event';
 
 /** Typed facade over the emitter: modules emit catalogue events and await every listener. */
 @Injectable()
@@ -9,6 +9,13 @@ export class EventBus {
 
   async publish(event: BusEvent): Promise<void> {
     await this.emitter.emitAsync(event.name, event);
+  }
+
+  /** Sends a request event to its one listener and returns that listener's answer. */
+  async request<P extends EventMeta, R>(event: RequestEvent<P, R>): Promise<R> {
+    const answers = (await this.emitter.emitAsync(event.name, event)) as R[];
+    if (answers.length !== 1) throw new Error(`${event.name} needs exactly one listener, found ${answers.length}`);
+    return answers[0];
   }
 }
 

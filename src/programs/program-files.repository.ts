@@ -32,6 +32,20 @@ export interface FailureUpdate {
   processedS3Path?: string;
 }
 
+export interface ClaimedFile {
+  source_index: number;
+  source_file_path: string;
+  state: 'preprocessing_failed' | 'document_failed';
+  processed_s3_path: string | null;
+  /** After the increment: the number of this attempt. */
+  retry_count: number;
+}
+
+export interface DueFilter {
+  dueBy: Date;
+  maxAttempts: number;
+}
+
 export type StateCounts = Record<FileState, number>;
 
 const STAGE_STATE: Record<FailureStage, FileState> = {
@@ -91,6 +105,39 @@ export class ProgramFilesRepository {
         sourceIndex,
       ],
     );
+  }
+
+  /**
+   * Takes the failed files of the given stages for a retry attempt and counts the attempt on each
+   * (retry_count + 1) in one statement. With `due`, only what the scheduler may retry automatically:
+   * retryable, not exhausted, under the attempt limit, and due.
+   */
+  async claimForRetry(programId: string, stages: FailureStage[], due?: DueFilter): Promise<ClaimedFile[]> {
+    const states = stages.map((s) => STAGE_STATE[s]);
+    const params: unknown[] = [programId, ...states];
+    let dueSql = '';
+    if (due) {
+      dueSql = 'AND retryable AND NOT exhausted AND retry_count < ? AND next_retry_at <= ?::timestamptz';
+      params.push(due.maxAttempts, due.dueBy.toISOString());
+    }
+    return this.em.execute<ClaimedFile[]>(
+      `UPDATE program_files SET retry_count = retry_count + 1, updated_at = now()
+       WHERE program_id = ? AND state IN (${states.map(() => '?').join(', ')}) ${dueSql}
+       RETURNING source_index, source_file_path, state, processed_s3_path, retry_count`,
+      params,
+    );
+  }
+
+  /** Programs with at least one failure the scheduler may retry now. */
+  async programsWithDueRetries(due: DueFilter, limit: number): Promise<string[]> {
+    const rows = await this.em.execute<{ program_id: string }[]>(
+      `SELECT DISTINCT program_id FROM program_files
+       WHERE retryable AND NOT exhausted AND state IN ('preprocessing_failed', 'document_failed')
+         AND next_retry_at <= ?::timestamptz AND retry_count < ?
+       LIMIT ?`,
+      [due.dueBy.toISOString(), due.maxAttempts, limit],
+    );
+    return rows.map((r) => r.program_id);
   }
 
   /** Failures in source order, one stage or both; keyset on source_index (a file fails at one stage at most). */

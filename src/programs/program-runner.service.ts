@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
+import { forEachBounded } from '../common/concurrency';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { isConnectionError } from '../database/sql';
@@ -117,37 +118,35 @@ export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One sweep over the pending files; returns how many could not be settled (their outcome not recorded). */
   private async pass(programId: string, correlationId: string, stop: AbortSignal): Promise<number> {
-    const concurrency = this.config.processing.concurrency;
-    const limit = pLimit(concurrency);
-    const inflight = new Set<Promise<void>>();
     let unsettled = 0;
+    await forEachBounded(this.pendingFiles(programId, stop), this.config.processing.concurrency, stop, async (file) => {
+      const event = new FileProcessingRequestedEvent({
+        programId,
+        sourceIndex: file.source_index,
+        sourceFilePath: file.source_file_path,
+        attempt: file.retry_count,
+        ...meta(correlationId),
+      });
+      try {
+        await this.bus.publish(event);
+      } catch (e) {
+        unsettled++;
+        const level = isConnectionError(e) ? 'warn' : 'error';
+        this.logger[level](`program ${programId} file ${file.source_index} unsettled: ${(e as Error).message}`);
+      }
+    });
+    return unsettled;
+  }
+
+  /** Pending files page by page (keyset on source_index): a program is never held in memory whole. */
+  private async *pendingFiles(programId: string, stop: AbortSignal) {
     let after = -1;
     while (!stop.aborted) {
       const page = await this.files.openFiles(programId, 'pending', after, PAGE_SIZE);
-      if (page.length === 0) break;
-      for (const file of page) {
-        if (stop.aborted) break;
-        const event = new FileProcessingRequestedEvent({
-          programId,
-          sourceIndex: file.source_index,
-          sourceFilePath: file.source_file_path,
-          attempt: file.retry_count,
-          ...meta(correlationId),
-        });
-        const task: Promise<void> = limit(() => this.bus.publish(event)).catch((e: unknown) => {
-          unsettled++;
-          const level = isConnectionError(e) ? 'warn' : 'error';
-          this.logger[level](`program ${programId} file ${file.source_index} unsettled: ${(e as Error).message}`);
-        });
-        inflight.add(task);
-        void task.finally(() => inflight.delete(task));
-        // Keep memory flat: never queue more than one extra round of files behind the limiter.
-        if (limit.pendingCount >= concurrency) await Promise.race(inflight);
-      }
+      if (page.length === 0) return;
+      yield* page;
       after = page[page.length - 1].source_index;
     }
-    await Promise.all(inflight);
-    return unsettled;
   }
 }
 

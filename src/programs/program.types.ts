@@ -5,19 +5,13 @@ export const FILE_STATES = ['pending', 'done', 'preprocessing_failed', 'document
 export type FileState = (typeof FILE_STATES)[number];
 
 export type FailureStage = 'preprocessing' | 'document';
-export type RetryType = 'preprocessing' | 'document' | 'all';
-export type RetryTrigger = 'manual' | 'scheduled';
-
-export interface StageCounts {
-  retried: number;
-  success: number;
-  failed: number;
-}
-
-export interface RetryResults {
-  preprocessing: StageCounts;
-  document: StageCounts;
-}
+export type {
+  RetryResults,
+  RetryTriggerName as RetryTrigger,
+  RetryTypeName as RetryType,
+  StageCounts,
+} from '../events/catalogue';
+import type { RetryResults, RetryTriggerName, RetryTypeName } from '../events/catalogue';
 
 /** The seed's preprocessing failure record, plus the retry bookkeeping fields of SPEC §4. */
 export interface PreprocessingFailureRecord {
@@ -55,8 +49,8 @@ export interface StageSummary<T> {
 }
 
 export interface RetryHistoryEntry {
-  retry_type: RetryType;
-  trigger: RetryTrigger;
+  retry_type: RetryTypeName;
+  trigger: RetryTriggerName;
   timestamp: string;
   results: RetryResults;
 }

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { FileOutcomeListener } from './listeners/file-outcome.listener';
+import { ProgramRetryListener } from './listeners/program-retry.listener';
+import { OutcomeTracker } from './outcome-tracker';
+import { ProgramRetryService } from './program-retry.service';
 import { ProgramLockRepository } from './lock/program-lock.repository';
 import { ProgramFilesRepository } from './program-files.repository';
 import { ProgramRunner } from './program-runner.service';
@@ -20,6 +23,9 @@ import { ProgramsService } from './programs.service';
     ProgramsService,
     ProgramsQueryService,
     FileOutcomeListener,
+    OutcomeTracker,
+    ProgramRetryService,
+    ProgramRetryListener,
   ],
   exports: [ProgramsQueryService],
 })

@@ -1,7 +1,14 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { isoUtc, slices } from '../database/sql';
-import type { ProgramMetadata, ProgramStatus, RetryHistoryEntry } from './program.types';
+import type {
+  ProgramMetadata,
+  ProgramStatus,
+  RetryHistoryEntry,
+  RetryResults,
+  RetryTrigger,
+  RetryType,
+} from './program.types';
 
 export interface ProgramRow {
   id: string;
@@ -145,6 +152,15 @@ export class ProgramsRepository {
       [limit],
     );
     return rows.map((r) => r.program_id);
+  }
+
+  async insertRetryRun(programId: string, retryType: RetryType, trigger: RetryTrigger, results: RetryResults): Promise<void> {
+    await this.em.execute(`INSERT INTO retry_runs (program_id, retry_type, trigger, results) VALUES (?, ?, ?, ?::jsonb)`, [
+      programId,
+      retryType,
+      trigger,
+      JSON.stringify(results),
+    ]);
   }
 
   async retryHistory(programId: string): Promise<RetryHistoryEntry[]> {

@@ -1,8 +1,17 @@
 import { Module } from '@nestjs/common';
+import { ProgramsModule } from '../programs/programs.module';
+import { RetryController } from './retry.controller';
+import { RetryScheduler } from './retry.scheduler';
+import { RetryService } from './retry.service';
 
 /**
- * Retries of failed files. For now it owns the backoff policy (backoff.policy.ts), which the
- * programs module applies when it records a failure; the retry API and the scheduler live here.
+ * When and what to retry: the manual retry API, the scheduler (with crash recovery) and the backoff
+ * policy. The retry itself runs in the programs module, which owns the lock and the file state,
+ * reached through ProgramRetryRequested on the bus.
  */
-@Module({})
+@Module({
+  imports: [ProgramsModule],
+  controllers: [RetryController],
+  providers: [RetryService, RetryScheduler],
+})
 export class RetryModule {}

@@ -90,6 +90,23 @@ export class S3StorageRepository implements OnModuleDestroy {
     }
   }
 
+  /** Reads and parses a JSON object; `undefined` when the object does not exist. */
+  async readJson(bucket: string, key: string, maxBytes: number): Promise<{ value: unknown } | { invalid: string } | undefined> {
+    let bytes: Buffer;
+    try {
+      ({ bytes } = await this.readObject(bucket, key, { maxBytes }));
+    } catch (e) {
+      if (e instanceof StorageError && e.kind === 'not_found') return undefined;
+      if (e instanceof StorageError && e.kind === 'too_large') return { invalid: e.message };
+      throw e;
+    }
+    try {
+      return { value: JSON.parse(bytes.toString('utf8')) };
+    } catch (e) {
+      return { invalid: `not valid JSON: ${(e as Error).message}` };
+    }
+  }
+
   async exists(bucket: string, key: string): Promise<boolean> {
     try {
       await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

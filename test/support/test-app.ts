@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
+import { Clock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { ensureBucket, makeS3Client } from '../factories/s3-objects';
 import { expectProgramInvariants } from './invariants';
@@ -59,9 +60,12 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
  * Boots the real application on a database and bucket of its own, against the test servers
  * started by the global setup. `env` overrides configuration as the environment would.
  */
-export async function startTestApp(env: Record<string, string> = {}, database?: string): Promise<TestApp> {
-  const testDb = database ? undefined : await createTestDatabase();
-  const databaseUrl = database ?? testDb!.url;
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { database?: string; clock?: Clock } = {},
+): Promise<TestApp> {
+  const testDb = opts.database ? undefined : await createTestDatabase();
+  const databaseUrl = opts.database ?? testDb!.url;
   // The app's S3 client takes credentials from the SDK's default chain, as in production.
   process.env.AWS_ACCESS_KEY_ID = process.env.TEST_S3_ACCESS_KEY_ID;
   process.env.AWS_SECRET_ACCESS_KEY = process.env.TEST_S3_SECRET_ACCESS_KEY;
@@ -78,7 +82,7 @@ export async function startTestApp(env: Record<string, string> = {}, database?: 
   const s3 = makeS3Client();
   const sourceBucket = `src-${suffix()}`;
   await ensureBucket(s3, sourceBucket);
-  const app = await createApp(config);
+  const app = await createApp(config, { clock: opts.clock });
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   return {
@@ -128,4 +132,19 @@ export async function finishAndCheck(t: TestApp, programId: string, userId: stri
     userId,
   );
   return program;
+}
+
+/** A clock the test moves by hand: scheduler rounds see exactly the time the test sets. */
+export class ManualClock extends Clock {
+  constructor(private current = new Date()) {
+    super();
+  }
+
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { storableMessage } from '../../database/sql';
+import { meta } from '../../events/bus-event';
 import {
   FilePreprocessedEvent,
   FilePreprocessingFailedEvent,
@@ -34,6 +35,7 @@ export class FileProcessingListener {
       await this.bus.publish(
         new FilePreprocessingFailedEvent({
           ...ref,
+          ...meta(ref.correlationId),
           error: storableMessage(err),
           errorCode: err.code,
           retryable: err.retryable,
@@ -41,6 +43,6 @@ export class FileProcessingListener {
       );
       return;
     }
-    await this.bus.publish(new FilePreprocessedEvent({ ...ref, ...result }));
+    await this.bus.publish(new FilePreprocessedEvent({ ...ref, ...meta(ref.correlationId), ...result }));
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import {
@@ -9,6 +10,7 @@ import {
 } from '../../events/catalogue';
 import { OnBusEvent } from '../../events/event-bus';
 import { planRetry } from '../../retry/backoff.policy';
+import { OutcomeTracker } from '../outcome-tracker';
 import { ProgramFilesRepository } from '../program-files.repository';
 import type { FailureStage } from '../program.types';
 
@@ -20,12 +22,15 @@ import type { FailureStage } from '../program.types';
 export class FileOutcomeListener {
   constructor(
     private readonly files: ProgramFilesRepository,
+    private readonly tracker: OutcomeTracker,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @OnBusEvent(DocumentStoredEvent)
   async onDocumentStored({ payload }: DocumentStoredEvent): Promise<void> {
     await this.files.markDone(payload.programId, payload.sourceIndex, payload.s3Path);
+    this.tracker.record(payload.programId, payload.sourceIndex, { state: 'done' });
   }
 
   @OnBusEvent(FilePreprocessingFailedEvent)
@@ -39,7 +44,8 @@ export class FileOutcomeListener {
   }
 
   private async recordFailure(stage: FailureStage, p: FileFailurePayload, processedS3Path?: string): Promise<void> {
-    const plan = planRetry({ retryable: p.retryable, retryCount: p.attempt }, this.config.retry, new Date());
+    // `attempt` is the file's retry_count for this attempt, so the backoff grows with each one.
+    const plan = planRetry({ retryable: p.retryable, retryCount: p.attempt }, this.config.retry, this.clock.now());
     await this.files.markFailed(p.programId, p.sourceIndex, stage, {
       error: p.error,
       errorCode: p.errorCode,
@@ -47,6 +53,10 @@ export class FileOutcomeListener {
       nextRetryAt: plan.nextRetryAt,
       exhausted: plan.exhausted,
       processedS3Path,
+    });
+    this.tracker.record(p.programId, p.sourceIndex, {
+      state: stage === 'preprocessing' ? 'preprocessing_failed' : 'document_failed',
+      errorCode: p.errorCode,
     });
   }
 }

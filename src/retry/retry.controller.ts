@@ -1,0 +1,23 @@
+import { Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CorrelationId } from '../common/http/correlation-id';
+import { RetryQuery, RetryResponseDto } from './dto/retry.dto';
+import { RetryService } from './retry.service';
+
+@ApiTags('retry')
+@Controller('v1/programs/:programId/retry')
+export class RetryController {
+  constructor(private readonly retries: RetryService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOkResponse({ type: RetryResponseDto, description: 'the retry ran; counts per stage' })
+  @ApiConflictResponse({ description: 'PROGRAM_BUSY: the program is being processed or retried right now' })
+  retry(
+    @Param('programId') programId: string,
+    @Query() q: RetryQuery,
+    @CorrelationId() correlationId: string,
+  ): Promise<RetryResponseDto> {
+    return this.retries.retryNow(programId, q.user_id, q.retry_type ?? 'all', correlationId);
+  }
+}
