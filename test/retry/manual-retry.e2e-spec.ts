@@ -1,0 +1,171 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import request from 'supertest';
+import { blockDocuments, clearDocumentFaults, slowDocuments } from '../factories/db-faults';
+import { putObjects, textFiles } from '../factories/s3-objects';
+import { finishAndCheck, startTestApp, TestApp, waitForProgram } from '../support/test-app';
+
+const USER = 'retry-user';
+const zero = { retried: 0, success: 0, failed: 0 };
+
+describe('manual retry', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+
+  afterEach(async () => {
+    await clearDocumentFaults(t.db);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const create = async (files: string[]) => {
+    const res = await request(t.server).post('/v1/programs').query({ user_id: USER }).send({ name: 'retry', files });
+    expect(res.status).toBe(202);
+    return res.body.program_id as string;
+  };
+  const retry = (programId: string, retryType?: string, user = USER) =>
+    request(t.server)
+      .post(`/v1/programs/${programId}/retry`)
+      .query({ user_id: user, ...(retryType ? { retry_type: retryType } : {}) });
+
+  it('retries preprocessing failures once their sources exist, and stores their Documents in the same call', async () => {
+    const specs = textFiles(20, 'late');
+    const late = [2, 7, 11, 19];
+    const junk = 4;
+    specs[junk] = { key: 'late/junk.txt', body: Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 97) % 256)) };
+    await putObjects(t.s3, t.sourceBucket, specs.filter((_, i) => !late.includes(i)));
+    const files = specs.map((s) => `s3://${t.sourceBucket}/${s.key}`);
+    const programId = await create(files);
+    const first = await finishAndCheck(t, programId, USER, files);
+    expect(first.metadata_json.preprocessing.summary).toEqual({ total: 20, success: 15, failed: 5 });
+
+    await putObjects(t.s3, t.sourceBucket, late.map((i) => specs[i]));
+    const res = await retry(programId, 'preprocessing');
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      program_id: programId,
+      retry_type: 'preprocessing',
+      results: { preprocessing: { retried: 5, success: 4, failed: 1 }, document: { retried: 4, success: 4, failed: 0 } },
+      message: '재시도 완료',
+    });
+    const after = await finishAndCheck(t, programId, USER, files);
+    expect(after.status).toBe('completed_with_failures');
+    expect(after.metadata_json.preprocessing.summary).toEqual({ total: 20, success: 19, failed: 1 });
+    expect(after.metadata_json.total_successful_documents).toBe(19);
+    expect(after.metadata_json.preprocessing.failed_files).toEqual([
+      expect.objectContaining({ index: junk, error_code: 'UNSUPPORTED_TYPE', retry_count: 1, retryable: false }),
+    ]);
+    expect(after.metadata_json.retry_history).toEqual([
+      {
+        retry_type: 'preprocessing',
+        trigger: 'manual',
+        timestamp: expect.stringMatching(/Z$/),
+        results: res.body.results,
+      },
+    ]);
+
+    // Nothing left at the Document stage: still 200, zeros, and still recorded.
+    const empty = await retry(programId, 'document');
+    expect(empty.status).toBe(200);
+    expect(empty.body.results).toEqual({ preprocessing: zero, document: zero });
+    const last = await finishAndCheck(t, programId, USER, files);
+    expect(last.metadata_json.retry_history).toHaveLength(2);
+  });
+
+  it('retries Document failures from their processed JSON, and remakes a missing one with retry_type=all', async () => {
+    await blockDocuments(t.db, 'NEW.source_index % 5 = 0');
+    const files = await putObjects(t.s3, t.sourceBucket, textFiles(20, 'docfail'));
+    const programId = await create(files);
+    const first = await finishAndCheck(t, programId, USER, files);
+    expect(first.metadata_json.document_storage.summary).toEqual({ total: 20, success: 16, failed: 4 });
+    const failed = first.metadata_json.document_storage.failed_files;
+    expect(failed.map((f: { source_index: number }) => f.source_index)).toEqual([0, 5, 10, 15]);
+    expect(failed[1]).toEqual({
+      json_key: 'json_file_5',
+      filename: `processed_${programId}_5.json`,
+      s3_path: `s3://${t.bucket}/programs/${programId}/processed_${programId}_5.json`,
+      source_file_path: files[5],
+      source_index: 5,
+      error: expect.stringContaining('document refused by test trigger'),
+      timestamp: expect.stringMatching(/Z$/),
+      retry_count: 0,
+      error_code: 'DOCUMENT_STORE_FAILED',
+      retryable: true,
+      next_retry_at: expect.stringMatching(/Z$/),
+      exhausted: false,
+    });
+
+    await clearDocumentFaults(t.db);
+    await t.s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: `programs/${programId}/processed_${programId}_5.json` }));
+    const docRetry = await retry(programId, 'document');
+    expect(docRetry.status).toBe(200);
+    expect(docRetry.body.results).toEqual({ preprocessing: zero, document: { retried: 4, success: 3, failed: 1 } });
+    const mid = await finishAndCheck(t, programId, USER, files);
+    expect(mid.metadata_json.document_storage.failed_files).toEqual([
+      expect.objectContaining({ source_index: 5, error_code: 'PROCESSED_JSON_MISSING', retry_count: 1 }),
+    ]);
+
+    const allRetry = await retry(programId); // retry_type defaults to all
+    expect(allRetry.status).toBe(200);
+    expect(allRetry.body.retry_type).toBe('all');
+    expect(allRetry.body.results).toEqual({
+      preprocessing: { retried: 1, success: 1, failed: 0 },
+      document: { retried: 1, success: 1, failed: 0 },
+    });
+    const done = await finishAndCheck(t, programId, USER, files);
+    expect(done.status).toBe('completed');
+    expect(done.metadata_json.total_successful_documents).toBe(20);
+    expect(done.metadata_json.retry_history.map((h: { retry_type: string }) => h.retry_type)).toEqual(['document', 'all']);
+  });
+
+  it('lets exactly one of 20 simultaneous retries run; the others get 409 PROGRAM_BUSY', async () => {
+    await blockDocuments(t.db, 'true');
+    const files = await putObjects(t.s3, t.sourceBucket, textFiles(8, 'race'));
+    const programId = await create(files);
+    await finishAndCheck(t, programId, USER, files);
+    await clearDocumentFaults(t.db);
+    // Each Document insert now takes a second, so all 20 calls overlap the one that runs.
+    await slowDocuments(t.db, 1);
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => retry(programId, 'document')));
+
+    const ok = answers.filter((a) => a.status === 200);
+    const busy = answers.filter((a) => a.status === 409);
+    expect(ok).toHaveLength(1);
+    expect(busy).toHaveLength(19);
+    for (const b of busy) {
+      expect(b.body).toEqual({ statusCode: 409, error: 'Conflict', message: expect.any(String), code: 'PROGRAM_BUSY' });
+    }
+    expect(ok[0].body.results.document).toEqual({ retried: 8, success: 8, failed: 0 });
+    await clearDocumentFaults(t.db);
+    const after = await finishAndCheck(t, programId, USER, files);
+    expect(after.metadata_json.retry_history).toHaveLength(1);
+  });
+
+  it('answers 409 while the first run is still going, and 404/400 to the wrong caller or type', async () => {
+    await slowDocuments(t.db, 0.5);
+    const files = await putObjects(t.s3, t.sourceBucket, textFiles(40, 'busy'));
+    const programId = await create(files);
+
+    const during = await retry(programId, 'all');
+    expect(during.status).toBe(409);
+    expect(during.body.code).toBe('PROGRAM_BUSY');
+
+    const stranger = await retry(programId, 'all', 'someone-else');
+    expect(stranger.status).toBe(404);
+    expect(stranger.body.code).toBe('PROGRAM_NOT_FOUND');
+    const badType = await retry(programId, 'everything');
+    expect(badType.status).toBe(400);
+    expect(badType.body.code).toBe('INVALID_RETRY_TYPE');
+
+    await clearDocumentFaults(t.db);
+    const done = await waitForProgram(t, programId, USER);
+    expect(done.metadata_json.retry_history).toEqual([]);
+    await finishAndCheck(t, programId, USER, files);
+  });
+});
