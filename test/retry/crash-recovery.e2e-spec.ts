@@ -3,6 +3,7 @@ import { putObjects, textFiles } from '../factories/s3-objects';
 import { ServiceProcess, startServiceProcess } from '../support/service-process';
 import { createTestDatabase, finishAndCheck, startTestApp, TestApp } from '../support/test-app';
 import { Client } from 'pg';
+import { RetryScheduler } from '../../src/retry/retry.scheduler';
 import { randomBytes } from 'node:crypto';
 import { ensureBucket, makeS3Client } from '../factories/s3-objects';
 
@@ -62,12 +63,19 @@ describe('crash recovery and graceful shutdown', () => {
   const documentCount = async (programId: string) =>
     (await client.query('SELECT count(*)::int AS n FROM documents WHERE program_id = $1', [programId])).rows[0].n as number;
 
-  async function resumeElsewhere(programId: string): Promise<void> {
+  const startSecondInstance = () => startTestApp({ S3_BUCKET: bucket }, { database: db.url });
+
+  /** Another instance finishes the program: one booted now (resume at boot) or one already running. */
+  async function resumeElsewhere(programId: string, running?: TestApp): Promise<void> {
     await clearDocumentFaults(client);
-    let second: TestApp | undefined;
+    let second: TestApp | undefined = running;
     try {
-      // A new instance resumes unfinished programs at boot.
-      second = await startTestApp({ S3_BUCKET: bucket }, { database: db.url });
+      if (second) {
+        // Already up when the worker died: its next scheduler round finds the orphan and resumes it.
+        await second.app.get(RetryScheduler).runRound();
+      } else {
+        second = await startSecondInstance();
+      }
       const program = await finishAndCheck(second, programId, USER, files);
       expect(program.status).toBe('completed');
       expect(program.metadata_json.total_successful_documents).toBe(FILES);
@@ -82,8 +90,10 @@ describe('crash recovery and graceful shutdown', () => {
     }
   }
 
-  it('SIGKILL mid-program: the lock is free within seconds and another instance completes the program', async () => {
+  it('SIGKILL mid-program: the lock is free within seconds and a running instance resumes the program', async () => {
     const programId = await startSlowProgram();
+    const standby = await startSecondInstance();
+    // Booting, the standby found the program held by the worker and left it alone.
     expect(await programLockIsFree(client, programId)).toBe(false);
     const before = await documentCount(programId);
     expect(before).toBeLessThan(FILES);
@@ -96,7 +106,7 @@ describe('crash recovery and graceful shutdown', () => {
     const { rows } = await client.query('SELECT status FROM program_states WHERE program_id = $1', [programId]);
     expect(rows[0].status).toBe('processing');
 
-    await resumeElsewhere(programId);
+    await resumeElsewhere(programId, standby);
   });
 
   it('a hung holder (SIGSTOP) loses the lock within the idle-in-transaction timeout', async () => {
