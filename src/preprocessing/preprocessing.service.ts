@@ -15,7 +15,8 @@ import { S3StorageRepository } from '../storage/s3-storage.repository';
 import { StorageError } from '../storage/storage.errors';
 import { detectContentType } from './content-type';
 import { PreprocessingError } from './errors/preprocessing.error';
-import { EXTRACTORS, Extractor } from './extractors/extractor';
+import { ExtractionPool } from './extraction/extraction-pool';
+import { findExtractor } from './extractors/registry';
 import { chunkText, normalizeText, textStats } from './text';
 
 export type PreprocessResult = Omit<FilePreprocessedPayload, keyof FileRef>;
@@ -23,15 +24,11 @@ export type PreprocessResult = Omit<FilePreprocessedPayload, keyof FileRef>;
 /** Source object → processed JSON in the output bucket. Throws PreprocessingError for every file-level failure. */
 @Injectable()
 export class PreprocessingService {
-  private readonly byType: Map<string, Extractor>;
-
   constructor(
     private readonly storage: S3StorageRepository,
-    @Inject(EXTRACTORS) extractors: Extractor[],
+    private readonly extraction: ExtractionPool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.byType = new Map(extractors.map((e) => [e.contentType, e]));
-  }
+  ) {}
 
   async preprocess(ref: FileRef): Promise<PreprocessResult> {
     const timeoutMs = this.config.processing.preprocessTimeoutMs;
@@ -52,10 +49,11 @@ export class PreprocessingService {
       signal,
     });
     const contentType = await detectContentType(bytes, source.key, stored);
-    const extractor = this.byType.get(contentType);
-    if (!extractor) throw new PreprocessingError('UNSUPPORTED_TYPE', `unsupported content type ${contentType}`);
+    if (!findExtractor(contentType)) {
+      throw new PreprocessingError('UNSUPPORTED_TYPE', `unsupported content type ${contentType}`);
+    }
     const fileName = posix.basename(source.key);
-    const extraction = await extractor.extract({ bytes, fileName, signal });
+    const extraction = await this.extraction.extract(contentType, bytes, fileName, signal);
     const text = normalizeText(extraction.text);
     if (text.length === 0) throw new PreprocessingError('EMPTY_TEXT', 'no text could be extracted');
     const chunks = chunkText(text);

@@ -18,5 +18,3 @@ export interface Extractor {
   readonly contentType: string;
   extract(input: ExtractionInput): Promise<Extraction>;
 }
-
-export const EXTRACTORS = Symbol('EXTRACTORS');

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { PreprocessingError } from '../errors/preprocessing.error';
 import { Extraction, ExtractionInput, Extractor } from './extractor';
 import { decodeOrFail } from './text-decoding';
@@ -7,7 +6,6 @@ import { decodeOrFail } from './text-decoding';
 const MAX_DEPTH = 64;
 
 /** Text of a JSON document: one "path: value" line per scalar, so keys keep their meaning. */
-@Injectable()
 export class JsonExtractor implements Extractor {
   readonly contentType = 'application/json';
 

@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { Piscina } from 'piscina';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { PreprocessingError } from '../errors/preprocessing.error';
+import type { Extraction } from '../extractors/extractor';
+import type { ExtractOutcome, ExtractTask } from './extract.worker';
+
+// Heap a single extraction may use; a file that needs more is refused, the process is unharmed.
+const WORKER_HEAP_MB = 384;
+
+/**
+ * The compiled worker. Under jest the code runs from src/ (TypeScript), which a worker thread cannot
+ * load, so the build output is used (`npm test` builds first).
+ */
+function workerFile(): string {
+  const here = join(__dirname, 'extract.worker.js');
+  if (existsSync(here)) return here;
+  const root = resolve(__dirname, '..', '..', '..');
+  const built = join(root, 'dist', relative(join(root, 'src'), __dirname), 'extract.worker.js');
+  if (!existsSync(built)) throw new Error(`extraction worker not found at ${built}: run npm run build`);
+  return built;
+}
+
+@Injectable()
+export class ExtractionPool implements OnModuleDestroy {
+  private readonly logger = new Logger(ExtractionPool.name);
+  private readonly pool: Piscina<ExtractTask, ExtractOutcome>;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    // Extraction is CPU-bound: more threads than cores only adds memory.
+    const threads = Math.max(1, Math.min(config.processing.concurrency, availableParallelism()));
+    this.pool = new Piscina({
+      filename: workerFile(),
+      minThreads: 1,
+      maxThreads: threads,
+      idleTimeout: 30_000,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+    });
+  }
+
+  /** Extracts in a worker; `signal` (the per-file timeout) terminates the worker mid-work. */
+  async extract(contentType: string, bytes: Buffer, fileName: string, signal: AbortSignal): Promise<Extraction> {
+    let outcome: ExtractOutcome;
+    try {
+      outcome = await this.pool.run({ contentType, bytes, fileName }, { signal });
+    } catch (e) {
+      if (signal.aborted) throw signal.reason ?? e;
+      const code = (e as { code?: string }).code;
+      if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        throw new PreprocessingError('CORRUPT_FILE', `extraction needed more than ${WORKER_HEAP_MB} MB of memory`);
+      }
+      this.logger.error(`extraction worker failed on ${fileName}: ${(e as Error).message}`);
+      throw new PreprocessingError('CORRUPT_FILE', `extraction failed: ${(e as Error).message}`);
+    }
+    if (!outcome.ok) throw new PreprocessingError(outcome.code, outcome.message);
+    return outcome.extraction;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
