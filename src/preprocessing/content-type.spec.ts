@@ -25,6 +25,20 @@ describe('detectContentType', () => {
     expect(await sut(Buffer.from('hello'), 'noext', 'application/x-unknown')).toBe(CONTENT_TYPES.text);
   });
 
+  it('reads a UTF BOM as text even where it looks like an audio frame', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('한국어 text', 'utf16le')]);
+    expect(await sut(utf16, 'notes.txt')).toBe(CONTENT_TYPES.text);
+    expect(await sut(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('# T')]), 'a.md')).toBe(
+      CONTENT_TYPES.markdown,
+    );
+  });
+
+  it('sends a bare ZIP named .docx to the DOCX extractor, other ZIPs nowhere', async () => {
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(60, 0)]);
+    expect(await sut(zip, 'report.docx')).toBe(CONTENT_TYPES.docx);
+    expect(await sut(zip, 'archive.zip')).toBe('application/zip');
+  });
+
   it('calls binary junk octet-stream', async () => {
     const junk = Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 37) % 256));
     expect(await sut(junk, 'junk.txt')).toBe('application/octet-stream');

@@ -32,6 +32,9 @@ const TEXTUAL_HEADER_TYPES = new Set<string>(Object.values(CONTENT_TYPES));
  * extension and then the stored Content-Type decide. Returns a MIME type, supported or not.
  */
 export async function detectContentType(bytes: Buffer, key: string, storedContentType?: string): Promise<string> {
+  const ext = extname(key).toLowerCase();
+  // A text BOM first: FF FE also opens an MPEG audio frame, and the sniffer would say audio/mpeg.
+  if (hasTextBom(bytes)) return BY_EXTENSION[ext] ?? CONTENT_TYPES.text;
   // A truncated file makes the sniffer run out of bytes (End-Of-Stream): that means "no known
   // signature", and the checks below then decide, so the rejection is an answer, not a failure.
   const magic = await fromBuffer(bytes).catch((e: unknown) => {
@@ -41,12 +44,22 @@ export async function detectContentType(bytes: Buffer, key: string, storedConten
   if (magic) {
     // A DOCX is a ZIP; file-type recognises it by its [Content_Types].xml entry.
     if (magic.ext === 'docx') return CONTENT_TYPES.docx;
+    // A damaged DOCX often loses the entry that identifies it and sniffs as a bare ZIP: let the
+    // DOCX extractor report what is wrong with it rather than calling the type unsupported.
+    if (magic.ext === 'zip' && ext === '.docx') return CONTENT_TYPES.docx;
     return magic.mime;
   }
   if (looksBinary(bytes)) return 'application/octet-stream';
-  const byExt = BY_EXTENSION[extname(key).toLowerCase()];
+  const byExt = BY_EXTENSION[ext];
   if (byExt) return byExt;
   const header = storedContentType?.split(';')[0].trim().toLowerCase();
   if (header && TEXTUAL_HEADER_TYPES.has(header)) return header;
   return CONTENT_TYPES.text;
+}
+
+function hasTextBom(b: Buffer): boolean {
+  return (
+    (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) ||
+    (b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)))
+  );
 }

@@ -1,0 +1,136 @@
+import { transformSync } from '@swc/core';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PreprocessingError } from '../errors/preprocessing.error';
+import { MAX_PDF_PAGES, PdfExtractor } from './pdf.extractor';
+
+const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'formats');
+const fixture = (name: string) => readFileSync(join(FIXTURES, name));
+
+/**
+ * pdf.js (inside pdf-parse) runs its parser as a "fake worker" in Node and loads it with a dynamic
+ * import() of pdf.worker.mjs, which jest's CommonJS sandbox refuses (it needs
+ * --experimental-vm-modules). pdf.js first looks for an already loaded parser on
+ * globalThis.pdfjsWorker, which the worker module sets when it loads: so the spec loads it first,
+ * compiled to CommonJS with swc (the compiler jest uses here). In plain Node, where the extractor
+ * runs in production, the import works and nothing of this is needed.
+ */
+function preloadPdfjsWorker(): void {
+  if ((globalThis as { pdfjsWorker?: unknown }).pdfjsWorker) return;
+  const source = join(dirname(require.resolve('pdf-parse')), 'pdf.worker.mjs');
+  const { code } = transformSync(readFileSync(source, 'utf8'), {
+    filename: source,
+    isModule: true,
+    module: { type: 'commonjs' },
+    jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'pdfjs-worker-'));
+  try {
+    const compiled = join(dir, 'pdf.worker.cjs');
+    writeFileSync(compiled, code);
+    require(compiled);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A minimal valid PDF with one line of Helvetica text per page (empty string: a blank page). */
+function buildPdf(pageTexts: string[]): Buffer {
+  const objects: string[] = [];
+  const pageIds = pageTexts.map((_, i) => 4 + 2 * i);
+  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
+  objects[2] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pageTexts.length} >>`;
+  objects[3] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+  pageTexts.forEach((text, i) => {
+    const content = text ? `BT /F1 12 Tf 72 720 Td (${text}) Tj ET` : '';
+    objects[4 + 2 * i] =
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + 2 * i} 0 R >>`;
+    objects[5 + 2 * i] = `<< /Length ${content.length} >>\nstream\n${content}\nendstream`;
+  });
+  let pdf = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  for (let id = 1; id < objects.length; id++) {
+    offsets.push(pdf.length);
+    pdf += `${id} 0 obj\n${objects[id]}\nendobj\n`;
+  }
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
+  pdf += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  pdf += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
+describe('PdfExtractor', () => {
+  const sut = new PdfExtractor();
+  const extract = (bytes: Buffer, fileName = 'doc.pdf', signal = new AbortController().signal) =>
+    sut.extract({ bytes, fileName, signal });
+
+  beforeAll(preloadPdfjsWorker);
+
+  it('handles application/pdf', () => {
+    expect(sut.contentType).toBe('application/pdf');
+  });
+
+  describe('sample.pdf', () => {
+    it('extracts the text of both pages, in order', async () => {
+      const { text } = await extract(fixture('sample.pdf'), 'sample.pdf');
+      const first = text.indexOf('This is the first page of the PDF fixture.');
+      const second = text.indexOf('The second page of the PDF fixture says goodbye.');
+      expect(first).toBeGreaterThanOrEqual(0);
+      expect(second).toBeGreaterThan(first);
+    });
+
+    it('counts the pages and takes the title from Info.Title', async () => {
+      const { pages, title } = await extract(fixture('sample.pdf'), 'sample.pdf');
+      expect(pages).toBe(2);
+      expect(title).toBe('PDF Title');
+    });
+  });
+
+  it('has no title when the document declares none', async () => {
+    const result = await extract(buildPdf(['Untitled text']));
+    expect(result).toMatchObject({ pages: 1, title: undefined });
+    expect(result.text).toContain('Untitled text');
+  });
+
+  it('refuses a PDF header followed by garbage as CORRUPT_FILE', async () => {
+    const error = await extract(fixture('corrupt.pdf'), 'corrupt.pdf').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreprocessingError);
+    expect(error).toMatchObject({ code: 'CORRUPT_FILE', retryable: false });
+  });
+
+  it('refuses random bytes as CORRUPT_FILE', async () => {
+    await expect(extract(fixture('junk.bin'), 'junk.pdf')).rejects.toMatchObject({ code: 'CORRUPT_FILE' });
+  });
+
+  it('refuses a PDF cut in half (no cross-reference table, no trailer) as CORRUPT_FILE', async () => {
+    const sample = fixture('sample.pdf');
+    await expect(extract(sample.subarray(0, Math.floor(sample.length / 2)))).rejects.toMatchObject({
+      code: 'CORRUPT_FILE',
+    });
+  });
+
+  it(`accepts exactly ${MAX_PDF_PAGES} pages`, async () => {
+    const pages = Array.from({ length: MAX_PDF_PAGES }, () => '');
+    pages[MAX_PDF_PAGES - 1] = 'Last page';
+    const result = await extract(buildPdf(pages));
+    expect(result.pages).toBe(MAX_PDF_PAGES);
+    expect(result.text).toContain('Last page');
+  });
+
+  it(`refuses more than ${MAX_PDF_PAGES} pages as CORRUPT_FILE with the count and the limit`, async () => {
+    const error = await extract(buildPdf(Array.from({ length: MAX_PDF_PAGES + 1 }, () => ''))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreprocessingError);
+    expect(error).toMatchObject({
+      code: 'CORRUPT_FILE',
+      message: `PDF has ${MAX_PDF_PAGES + 1} pages, over the limit of ${MAX_PDF_PAGES}`,
+    });
+  });
+
+  it('does not start on an already aborted signal', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('timed out'));
+    await expect(extract(fixture('sample.pdf'), 'sample.pdf', controller.signal)).rejects.toThrow('timed out');
+  });
+});
