@@ -44,6 +44,7 @@ export const emptyResults = (): RetryResults => ({
 export class ProgramRetryService implements OnModuleDestroy {
   private readonly logger = new Logger(ProgramRetryService.name);
   private readonly stopping = new AbortController();
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly programs: ProgramsRepository,
@@ -55,11 +56,23 @@ export class ProgramRetryService implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onModuleDestroy(): void {
+  /** Stop taking files; retries in flight finish the files they started and record their run. */
+  async onModuleDestroy(): Promise<void> {
     this.stopping.abort();
+    await Promise.allSettled([...this.inflight]);
   }
 
   async retry(req: ProgramRetryRequestedPayload): Promise<RetryResults | null> {
+    const run = this.run(req);
+    this.inflight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.inflight.delete(run);
+    }
+  }
+
+  private async run(req: ProgramRetryRequestedPayload): Promise<RetryResults | null> {
     const manual = req.trigger === 'manual';
     const lease = await this.locks.tryAcquire(req.programId, manual ? 'nowait' : 'skip-locked');
     if (!lease) {

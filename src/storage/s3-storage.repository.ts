@@ -7,7 +7,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -30,7 +30,7 @@ export function createS3Client(config: AppConfig, credentials?: { accessKeyId: s
 
 /** Every S3 call of the service goes through here, so error classification lives in one place. */
 @Injectable()
-export class S3StorageRepository implements OnModuleDestroy {
+export class S3StorageRepository implements OnApplicationShutdown {
   private readonly logger = new Logger(S3StorageRepository.name);
 
   constructor(
@@ -42,7 +42,8 @@ export class S3StorageRepository implements OnModuleDestroy {
     return this.config.s3.bucket;
   }
 
-  onModuleDestroy(): void {
+  // After every module has drained its in-flight work (onModuleDestroy), not during it.
+  onApplicationShutdown(): void {
     this.client.destroy();
   }
 

@@ -7,7 +7,7 @@ describe('ExtractionPool', () => {
   const sut = new ExtractionPool(loadConfig({ PROCESSING_CONCURRENCY: '2' }));
 
   afterAll(async () => {
-    await sut.onModuleDestroy();
+    await sut.onApplicationShutdown();
   });
 
   it('terminates an extraction that runs past its time limit and keeps serving', async () => {

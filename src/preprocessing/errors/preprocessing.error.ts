@@ -12,7 +12,8 @@ export const PREPROCESSING_ERROR_CODES = {
   CORRUPT_FILE: false,
   EMPTY_TEXT: false,
   TOO_LARGE: false,
-  INTERNAL_ERROR: false,
+  // A fault of ours (a worker died), not of the file: another attempt may well succeed.
+  INTERNAL_ERROR: true,
 } as const satisfies Record<string, boolean>;
 
 export type PreprocessingErrorCode = keyof typeof PREPROCESSING_ERROR_CODES;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -26,7 +26,7 @@ function workerFile(): string {
 }
 
 @Injectable()
-export class ExtractionPool implements OnModuleDestroy {
+export class ExtractionPool implements OnApplicationShutdown {
   private readonly logger = new Logger(ExtractionPool.name);
   private readonly pool: Piscina<ExtractTask, ExtractOutcome>;
 
@@ -53,14 +53,16 @@ export class ExtractionPool implements OnModuleDestroy {
       if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
         throw new PreprocessingError('CORRUPT_FILE', `extraction needed more than ${WORKER_HEAP_MB} MB of memory`);
       }
+      // Not the file's fault (a worker died, the pool is closing): worth another attempt later.
       this.logger.error(`extraction worker failed on ${fileName}: ${(e as Error).message}`);
-      throw new PreprocessingError('CORRUPT_FILE', `extraction failed: ${(e as Error).message}`);
+      throw new PreprocessingError('INTERNAL_ERROR', `extraction failed: ${(e as Error).message}`);
     }
     if (!outcome.ok) throw new PreprocessingError(outcome.code, outcome.message);
     return outcome.extraction;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // Not onModuleDestroy: files still in flight while the runner drains need their workers.
+  async onApplicationShutdown(): Promise<void> {
     await this.pool.destroy();
   }
 }
