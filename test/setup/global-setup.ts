@@ -23,6 +23,7 @@
  * global-teardown.ts calls stopTestServers(), which copes with a half-finished setup.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { startS3rverProcess, stopChild } from '../support/s3rver-process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -315,87 +316,6 @@ async function setUpS3(st: TestServersState): Promise<string> {
   return `embedded s3rver ${endpoint}`;
 }
 
-/**
- * s3rver runs in a child Node process of its own:
- *  - with `--openssl-legacy-provider`, since s3rver's listing continuation tokens use DES,
- *    which Node 20's OpenSSL refuses otherwise (listings of more than 1,000 keys answer 500);
- *  - off the event loop of jest's main process (which runs tests itself with --runInBand);
- *  - it exits by itself when its stdin closes, i.e. when this process dies without teardown.
- */
-const S3RVER_CHILD = `
-const S3rver = require(process.env.__S3RVER_MODULE);
-const server = new S3rver({
-  port: Number(process.env.__S3RVER_PORT), address: '127.0.0.1',
-  directory: process.env.__S3RVER_DIR, silent: true,
-});
-let closing = false;
-function shutdown(code) {
-  if (closing) return;
-  closing = true;
-  setTimeout(() => process.exit(code), 3000).unref();
-  Promise.resolve().then(() => server.close()).catch(() => undefined).then(() => process.exit(code));
-}
-process.on('SIGTERM', () => shutdown(0));
-process.on('SIGINT', () => shutdown(0));
-process.stdin.on('end', () => shutdown(0));
-process.stdin.on('error', () => shutdown(0));
-process.stdin.resume();
-server.run().then(
-  (addr) => process.stdout.write('S3RVER_READY ' + JSON.stringify(addr) + '\\n'),
-  (err) => { process.stderr.write(String((err && err.stack) || err) + '\\n'); process.exit(1); },
-);
-`;
-
-function startS3rverProcess(port: number, dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', S3RVER_CHILD], {
-    env: {
-      ...process.env,
-      __S3RVER_MODULE: require.resolve('s3rver'),
-      __S3RVER_PORT: String(port),
-      __S3RVER_DIR: dataDir,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-8000);
-  };
-  child.stderr?.on('data', collect);
-
-  return new Promise<ChildProcess>((resolveStart, rejectStart) => {
-    let settled = false;
-    const fail = (why: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      rejectStart(new Error(`embedded S3 (s3rver) did not start on port ${port}: ${why}\n${output}`));
-    };
-    const timer = setTimeout(() => fail('timed out'), STARTUP_TIMEOUT_MS);
-    child.on('error', (err) => fail(errText(err)));
-    child.on('exit', (code, signal) => fail(`exited (code ${code}, signal ${signal})`));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      collect(chunk);
-      if (!settled && output.includes('S3RVER_READY')) {
-        settled = true;
-        clearTimeout(timer);
-        resolveStart(child);
-      }
-    });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise<void>((done) => {
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(killer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 // ---------------------------------------------------------------------------------------
 // helpers

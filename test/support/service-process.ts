@@ -7,6 +7,8 @@ export interface ServiceProcess {
   baseUrl: string;
   output(): string;
   exited: Promise<number | null>;
+  /** SIGKILL to the service's whole process group (it runs in one of its own). */
+  killGroup(): Promise<void>;
 }
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -26,6 +28,8 @@ export async function startServiceProcess(env: Record<string, string>, bootTimeo
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test can end it and anything it started in one signal.
+    detached: true,
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -41,10 +45,19 @@ export async function startServiceProcess(env: Record<string, string>, bootTimeo
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      process.kill(-child.pid!, 'SIGKILL');
       throw new Error(`service did not boot in ${bootTimeoutMs} ms:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, baseUrl, output: () => out, exited };
+  const killGroup = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+    await exited;
+  };
+  return { child, baseUrl, output: () => out, exited, killGroup };
 }
