@@ -4,7 +4,7 @@ import { HealthController } from './health.controller';
 import { S3HealthIndicator } from './s3.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' })],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
   controllers: [HealthController],
   providers: [S3HealthIndicator],
 })

@@ -13,6 +13,7 @@ import { FaultHarness } from './harness';
 const USER = 'fault-user';
 // Quick automatic retries, so failures caused by an outage are retried within the test.
 const SERVICE_ENV = {
+  RETRY_SCHEDULER_ENABLED: 'true',
   PROCESSING_CONCURRENCY: '8',
   RETRY_SCAN_INTERVAL_MS: '500',
   RETRY_BACKOFF_BASE_MS: '300',
@@ -55,13 +56,24 @@ describe('fault suite', () => {
   });
 
   async function finish(service: ServiceProcess, programId: string, files: string[], fault: string, note: string) {
-    await h.waitFor(
-      async () => {
-        const p = await h.getProgram(service, programId, USER);
-        return p.status === 'completed';
-      },
-      `${fault}: program completed without failures`,
-    );
+    try {
+      await h.waitFor(
+        async () => (await h.getProgram(service, programId, USER)).status === 'completed',
+        `${fault}: program completed without failures`,
+        60_000,
+      );
+    } catch (e) {
+      const p = await h.getProgram(service, programId, USER).catch(() => undefined);
+      const states = await h.db.query(
+        `SELECT state, error_code, count(*)::int AS n, max(retry_count) AS max_retry, bool_or(exhausted) AS exhausted
+         FROM program_files WHERE program_id = $1 GROUP BY 1, 2`,
+        [programId],
+      );
+      throw new Error(
+        `${(e as Error).message}\nstatus: ${p?.status}\nfiles: ${JSON.stringify(states.rows)}\n` +
+          `service output (tail):\n${h.services.map((s) => s.output().slice(-3000)).join('\n---\n')}`,
+      );
+    }
     const r = await h.check(service, programId, USER, files);
     figures.push({ fault, files: r.files, documents: r.documents, duplicates: r.duplicates, lost: r.lost, failed: r.failed, note });
     expect({ documents: r.documents, duplicates: r.duplicates, lost: r.lost, failed: r.failed }).toEqual({
@@ -154,9 +166,13 @@ describe('fault suite', () => {
       figures.pop();
       const history = r.program.metadata_json.retry_history as { trigger: string; results: any }[];
       rounds += history.length;
-      // Every automatic attempt is counted exactly once: the attempts in the history add up to
-      // the retry counts on the files.
-      const attempts = history.reduce((n, e) => n + e.results.preprocessing.retried + e.results.document.retried, 0);
+      // Every automatic attempt is counted exactly once: the attempts in the history add up to the
+      // retry counts on the files. (A file that passes preprocessing in a retry is also counted
+      // under `document` for the same attempt, hence the subtraction.)
+      const attempts = history.reduce(
+        (n, e) => n + e.results.preprocessing.retried + e.results.document.retried - e.results.preprocessing.success,
+        0,
+      );
       const counted = (
         await h.db.query('SELECT coalesce(sum(retry_count), 0)::int AS n FROM program_files WHERE program_id = $1', [p.id])
       ).rows[0].n;
