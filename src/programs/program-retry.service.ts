@@ -81,7 +81,7 @@ export class ProgramRetryService implements OnModuleDestroy {
     }
     try {
       const program = await this.programs.findById(req.programId);
-      if (!program) throw new ProgramNotFoundError(req.programId);
+      if (!program) throw new ProgramNotFoundError();
       // Until the first run has finished, its own pass owns every file.
       if (program.status === 'pending' || program.status === 'processing') {
         if (manual) throw new ProgramBusyError(req.programId);

@@ -13,7 +13,7 @@ export class ProgramsQueryService {
 
   /** Throws PROGRAM_NOT_FOUND (404) unless `userId` owns the program. */
   async assertOwned(programId: string, userId: string): Promise<void> {
-    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError(programId);
+    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError();
   }
 
   /** Programs holding at least one failure the scheduler may retry by `dueBy`. */

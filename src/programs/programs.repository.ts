@@ -32,6 +32,11 @@ export interface NewProgram {
   metadata: ProgramMetadata;
 }
 
+const PROGRAM_ID_RE = /^prog_[0-9a-f]{24}$/;
+
+/** Only ids this service could have issued reach SQL; anything else simply does not exist. */
+export const isProgramId = (id: string): boolean => PROGRAM_ID_RE.test(id);
+
 const SUMMARY_COLUMNS = `p.id, p.user_id, p.name, p.total_files, s.status, p.request_hash,
   ${isoUtc('p.created_at')} AS created_at, ${isoUtc('s.updated_at')} AS updated_at`;
 
@@ -88,6 +93,7 @@ export class ProgramsRepository {
 
   /** The program only if it belongs to `userId`: other users' programs do not exist for them. */
   async findOwned(programId: string, userId: string, withMetadata: boolean): Promise<ProgramRow | undefined> {
+    if (!isProgramId(programId)) return undefined;
     const rows = await this.em.execute<ProgramRow[]>(
       `SELECT ${SUMMARY_COLUMNS}${withMetadata ? ', s.metadata_json' : ''}
        FROM programs p JOIN program_states s ON s.program_id = p.id
@@ -98,6 +104,7 @@ export class ProgramsRepository {
   }
 
   async findById(programId: string): Promise<ProgramRow | undefined> {
+    if (!isProgramId(programId)) return undefined;
     const rows = await this.em.execute<ProgramRow[]>(
       `SELECT ${SUMMARY_COLUMNS} FROM programs p JOIN program_states s ON s.program_id = p.id WHERE p.id = ?`,
       [programId],

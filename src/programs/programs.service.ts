@@ -14,6 +14,7 @@ import { ProgramSummaryService } from './program-summary.service';
 import type { FailureStage } from './program.types';
 import { ProgramRow, ProgramsRepository } from './programs.repository';
 
+// 24 hex characters: the shape isProgramId accepts.
 export const newProgramId = (): string => `prog_${randomBytes(12).toString('hex')}`;
 
 // Visible ASCII only: the key is echoed in logs and compared byte for byte.
@@ -72,7 +73,7 @@ export class ProgramsService {
 
   async get(programId: string, userId: string): Promise<ProgramDto> {
     const row = await this.programs.findOwned(programId, userId, true);
-    if (!row) throw new ProgramNotFoundError(programId);
+    if (!row) throw new ProgramNotFoundError();
     return { ...toSummary(row), metadata_json: row.metadata_json! };
   }
 
@@ -94,7 +95,7 @@ export class ProgramsService {
     limit: number,
     cursor?: string,
   ): Promise<Page<Record<string, unknown>>> {
-    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError(programId);
+    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError();
     const after = decodeCursor(cursor, isIndexCursor)?.i ?? -1;
     const rows = await this.files.failures(programId, stage, after, limit + 1);
     const page = rows.slice(0, limit);

@@ -1,12 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+
+/** C0 and C1 control characters (NUL included): PostgreSQL text refuses NUL, logs mangle the rest. */
+// eslint-disable-next-line no-control-regex
+export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 
 /** `user_id` is required on every /v1 call (the seed's contract); it scopes what a caller can see. */
 export class UserScopedQuery {
   @ApiProperty({ minLength: 1, maxLength: 128, example: 'user_1' })
   @IsString({ message: 'user_id is required', context: { code: 'INVALID_USER_ID' } })
   @Length(1, 128, { message: 'user_id must be 1 to 128 characters', context: { code: 'INVALID_USER_ID' } })
+  @Matches(NO_CONTROL_CHARS, { message: 'user_id must not contain control characters', context: { code: 'INVALID_USER_ID' } })
   user_id!: string;
 }
 

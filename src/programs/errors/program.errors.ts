@@ -2,8 +2,9 @@ import { DomainError } from '../../common/errors/domain.error';
 
 /** Also what another user's program answers: existence is never revealed across users. */
 export class ProgramNotFoundError extends DomainError {
-  constructor(programId: string) {
-    super('PROGRAM_NOT_FOUND', 404, `program ${programId} not found`);
+  // The id is not echoed back: the answer must read the same whoever owns (or not) the program.
+  constructor() {
+    super('PROGRAM_NOT_FOUND', 404, 'program not found');
   }
 }
 
