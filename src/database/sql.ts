@@ -31,3 +31,16 @@ export function storableMessage(e: unknown, max = 1000): string {
   const clean = raw.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').trim();
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean || 'unknown error';
 }
+
+/**
+ * PostgreSQL's own message for a failed statement. The query builder prefixes it with the whole
+ * statement, values included, which must not reach logs or failure records.
+ */
+export function databaseErrorMessage(e: unknown): string {
+  const err = e as { message?: string; code?: string; constraint?: string };
+  const message = String(err?.message ?? e);
+  const cut = message.lastIndexOf(' - ');
+  const own = cut >= 0 && /^\s*(INSERT|UPDATE|SELECT|DELETE|WITH)\b/i.test(message) ? message.slice(cut + 3) : message;
+  const details = [err?.code && `SQLSTATE ${err.code}`, err?.constraint && `constraint ${err.constraint}`].filter(Boolean);
+  return details.length > 0 ? `${own} (${details.join(', ')})` : own;
+}

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { GroupCommit } from '../common/group-commit';
 import { isoUtc } from '../database/sql';
 import type { FailureStage, FileState } from './program.types';
 
@@ -54,8 +55,16 @@ const STAGE_STATE: Record<FailureStage, FileState> = {
 };
 
 /** SQL for the per-file state: the source of truth of every outcome. */
+interface DoneFile {
+  programId: string;
+  sourceIndex: number;
+  processedS3Path: string;
+}
+
 @Injectable()
 export class ProgramFilesRepository {
+  private readonly doneWrites = new GroupCommit<DoneFile, void>((batch) => this.markDoneBatch(batch));
+
   constructor(private readonly em: EntityManager) {}
 
   async openFiles(programId: string, state: FileState, afterIndex: number, limit: number): Promise<OpenFileRow[]> {
@@ -77,14 +86,21 @@ export class ProgramFilesRepository {
     return counts;
   }
 
+  /** Resolves once the file's row says `done`; files finishing together share one UPDATE. */
+  markDone(programId: string, sourceIndex: number, processedS3Path: string): Promise<void> {
+    return this.doneWrites.add({ programId, sourceIndex, processedS3Path });
+  }
+
   // `state <> 'done'`: a late or repeated outcome never turns a finished file back into a failure.
-  async markDone(programId: string, sourceIndex: number, processedS3Path: string): Promise<void> {
+  private async markDoneBatch(batch: DoneFile[]): Promise<void[]> {
     await this.em.execute(
-      `UPDATE program_files SET state = 'done', processed_s3_path = ?, error = NULL, error_code = NULL,
+      `UPDATE program_files f SET state = 'done', processed_s3_path = v.path, error = NULL, error_code = NULL,
          retryable = NULL, failed_at = NULL, next_retry_at = NULL, exhausted = false, updated_at = now()
-       WHERE program_id = ? AND source_index = ? AND state <> 'done'`,
-      [processedS3Path, programId, sourceIndex],
+       FROM (VALUES ${batch.map(() => '(?, ?::int, ?)').join(', ')}) AS v(program_id, source_index, path)
+       WHERE f.program_id = v.program_id AND f.source_index = v.source_index AND f.state <> 'done'`,
+      batch.flatMap((d) => [d.programId, d.sourceIndex, d.processedS3Path]),
     );
+    return batch.map(() => undefined);
   }
 
   async markFailed(programId: string, sourceIndex: number, stage: FailureStage, f: FailureUpdate): Promise<void> {

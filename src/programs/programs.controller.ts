@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { DEFAULT_PAGE_LIMIT, PagedQuery, UserScopedQuery } from '../common/dto/user-scoped.query';
 import { CorrelationId } from '../common/http/correlation-id';
@@ -33,8 +34,8 @@ export class ProgramsController {
 
   @Get(':programId')
   @ApiOkResponse({ type: ProgramDto })
-  get(@Param('programId') programId: string, @Query() q: UserScopedQuery): Promise<ProgramDto> {
-    return this.programs.get(programId, q.user_id);
+  async get(@Param('programId') programId: string, @Query() q: UserScopedQuery, @Res() res: Response): Promise<void> {
+    res.type('application/json').send(await this.programs.getJson(programId, q.user_id));
   }
 
   @Get(':programId/failures')

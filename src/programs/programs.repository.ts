@@ -19,7 +19,8 @@ export interface ProgramRow {
   created_at: string;
   updated_at: string;
   request_hash: string | null;
-  metadata_json?: ProgramMetadata;
+  /** metadata_json as stored (JSON text), when asked for: it is passed through, never re-parsed. */
+  metadata_text?: string;
 }
 
 export interface NewProgram {
@@ -95,7 +96,7 @@ export class ProgramsRepository {
   async findOwned(programId: string, userId: string, withMetadata: boolean): Promise<ProgramRow | undefined> {
     if (!isProgramId(programId)) return undefined;
     const rows = await this.em.execute<ProgramRow[]>(
-      `SELECT ${SUMMARY_COLUMNS}${withMetadata ? ', s.metadata_json' : ''}
+      `SELECT ${SUMMARY_COLUMNS}${withMetadata ? ', s.metadata_json::text AS metadata_text' : ''}
        FROM programs p JOIN program_states s ON s.program_id = p.id
        WHERE p.id = ? AND p.user_id = ?`,
       [programId, userId],

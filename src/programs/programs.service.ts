@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, Page } from '../common/paging/cursor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { validateFileList } from './dto/file-list';
-import type { ProgramAcceptedDto, ProgramDto, ProgramSummaryDto } from './dto/program.responses';
+import type { ProgramAcceptedDto, ProgramSummaryDto } from './dto/program.responses';
 import { IdempotencyConflictError, ProgramNotFoundError } from './errors/program.errors';
 import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
 import { ProgramFilesRepository } from './program-files.repository';
@@ -71,10 +71,15 @@ export class ProgramsService {
     return { program_id: id, status: 'pending', total_files: files.length };
   }
 
-  async get(programId: string, userId: string): Promise<ProgramDto> {
+  /**
+   * The program as JSON text. metadata_json can hold 2 × FAILED_FILES_INLINE_LIMIT failure records
+   * (hundreds of KB); it is spliced in as stored instead of parsed and serialised again per request.
+   */
+  async getJson(programId: string, userId: string): Promise<string> {
     const row = await this.programs.findOwned(programId, userId, true);
     if (!row) throw new ProgramNotFoundError();
-    return { ...toSummary(row), metadata_json: row.metadata_json! };
+    const summary = JSON.stringify(toSummary(row));
+    return `${summary.slice(0, -1)},"metadata_json":${row.metadata_text}}`;
   }
 
   async list(userId: string, limit: number, cursor?: string): Promise<Page<ProgramSummaryDto>> {

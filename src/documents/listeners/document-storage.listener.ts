@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { parseS3Uri, ProcessedJson, processedJsonProblem } from '../../common/processed-json';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { isConnectionError, storableMessage } from '../../database/sql';
+import { databaseErrorMessage, isConnectionError, storableMessage } from '../../database/sql';
 import { meta } from '../../events/bus-event';
 import {
   DocumentRetryRequestedEvent,
@@ -98,8 +98,9 @@ export class DocumentStorageListener {
     } catch (e) {
       // Without a database nothing can be recorded; the file stays unsettled and is redone later.
       if (isConnectionError(e)) throw e;
-      this.logger.warn(`program ${ref.programId} file ${ref.sourceIndex}: document not stored: ${(e as Error).message}`);
-      return this.fail(ref, s3Path, 'DOCUMENT_STORE_FAILED', storableMessage(e));
+      const reason = databaseErrorMessage(e);
+      this.logger.warn(`program ${ref.programId} file ${ref.sourceIndex}: document not stored: ${reason}`);
+      return this.fail(ref, s3Path, 'DOCUMENT_STORE_FAILED', reason);
     }
     await this.bus.publish(
       new DocumentStoredEvent({ ...fileRef(ref), documentId: stored.id, s3Path, created: stored.created }),

@@ -1,0 +1,23 @@
+import { databaseErrorMessage, isConnectionError, storableMessage } from './sql';
+
+describe('sql helpers', () => {
+  it('keeps PostgreSQL’s own message and drops the statement and its values', () => {
+    const e = Object.assign(new Error("INSERT INTO documents (id, title) VALUES ('d1', 'Secret title') - document refused by test trigger"), {
+      code: 'P0001',
+    });
+    expect(databaseErrorMessage(e)).toBe('document refused by test trigger (SQLSTATE P0001)');
+    expect(databaseErrorMessage(new Error('plain'))).toBe('plain');
+  });
+
+  it('tells a lost database from a bad row', () => {
+    expect(isConnectionError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isConnectionError(Object.assign(new Error('x'), { code: '57P01' }))).toBe(true);
+    expect(isConnectionError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isConnectionError(Object.assign(new Error('dup'), { code: '23505' }))).toBe(false);
+  });
+
+  it('makes error text storable: no NUL, bounded', () => {
+    expect(storableMessage(new Error('a\u0000b'))).toBe('a b');
+    expect(storableMessage('x'.repeat(5000))).toHaveLength(1000);
+  });
+});
