@@ -54,6 +54,7 @@ export class PreprocessingService {
     }
     const fileName = posix.basename(source.key);
     const extraction = await this.extraction.extract(contentType, bytes, fileName, signal);
+
     const text = normalizeText(extraction.text);
     if (text.length === 0) throw new PreprocessingError('EMPTY_TEXT', 'no text could be extracted');
     const chunks = chunkText(text);

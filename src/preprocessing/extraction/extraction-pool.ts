@@ -7,7 +7,18 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { PreprocessingError } from '../errors/preprocessing.error';
 import type { Extraction } from '../extractors/extractor';
-import type { ExtractOutcome, ExtractTask } from './extract.worker';
+import { CONTENT_TYPES } from '../content-type';
+import extract, { type ExtractOutcome, type ExtractTask } from './extract.worker';
+
+const INLINE_MAX_BYTES = 64 * 1024;
+// Formats whose parsers are linear in their input; PDF and DOCX (archives, fonts) always go to a worker.
+const INLINE_TYPES = new Set<string>([
+  CONTENT_TYPES.text,
+  CONTENT_TYPES.markdown,
+  CONTENT_TYPES.json,
+  CONTENT_TYPES.csv,
+  CONTENT_TYPES.html,
+]);
 
 // Heap a single extraction may use; a file that needs more is refused, the process is unharmed.
 const WORKER_HEAP_MB = 384;
@@ -44,9 +55,19 @@ export class ExtractionPool implements OnApplicationShutdown {
 
   /** Extracts in a worker; `signal` (the per-file timeout) terminates the worker mid-work. */
   async extract(contentType: string, bytes: Buffer, fileName: string, signal: AbortSignal): Promise<Extraction> {
-    let outcome: ExtractOutcome;
+    // A small text file costs less to extract than to hand to a thread (clone, schedule, clone
+    // back), and its size alone bounds the time and memory it can take.
+    const outcome =
+      bytes.length <= INLINE_MAX_BYTES && INLINE_TYPES.has(contentType)
+        ? await extract({ contentType, bytes, fileName })
+        : await this.inWorker(contentType, bytes, fileName, signal);
+    if (!outcome.ok) throw new PreprocessingError(outcome.code, outcome.message);
+    return outcome.extraction;
+  }
+
+  private async inWorker(contentType: string, bytes: Buffer, fileName: string, signal: AbortSignal): Promise<ExtractOutcome> {
     try {
-      outcome = await this.pool.run({ contentType, bytes, fileName }, { signal });
+      return await this.pool.run({ contentType, bytes, fileName }, { signal });
     } catch (e) {
       if (signal.aborted) throw signal.reason ?? e;
       const code = (e as { code?: string }).code;
@@ -57,8 +78,6 @@ export class ExtractionPool implements OnApplicationShutdown {
       this.logger.error(`extraction worker failed on ${fileName}: ${(e as Error).message}`);
       throw new PreprocessingError('INTERNAL_ERROR', `extraction failed: ${(e as Error).message}`);
     }
-    if (!outcome.ok) throw new PreprocessingError(outcome.code, outcome.message);
-    return outcome.extraction;
   }
 
   // Not onModuleDestroy: files still in flight while the runner drains need their workers.
