@@ -8,6 +8,7 @@ import { ormConfig } from './database/orm.config';
 import { DocumentsModule } from './documents/documents.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PreprocessingModule } from './preprocessing/preprocessing.module';
 import { ProgramsModule } from './programs/programs.module';
 import { RetryModule } from './retry/retry.module';
@@ -27,6 +28,7 @@ export class AppModule {
         MikroOrmModule.forRoot({ ...ormConfig(config.databaseUrl), registerRequestContext: false }),
         EventsModule,
         StorageModule,
+        MetricsModule,
         ProgramsModule,
         PreprocessingModule,
         DocumentsModule,

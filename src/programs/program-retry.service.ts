@@ -13,6 +13,7 @@ import {
   StageCounts,
 } from '../events/catalogue';
 import { EventBus } from '../events/event-bus';
+import { MetricsService } from '../metrics/metrics.service';
 import { ProgramBusyError, ProgramNotFoundError } from './errors/program.errors';
 import { ProgramLockRepository } from './lock/program-lock.repository';
 import { FileOutcome, OutcomeTracker } from './outcome-tracker';
@@ -53,6 +54,7 @@ export class ProgramRetryService implements OnModuleDestroy {
     private readonly locks: ProgramLockRepository,
     private readonly tracker: OutcomeTracker,
     private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -74,17 +76,25 @@ export class ProgramRetryService implements OnModuleDestroy {
 
   private async run(req: ProgramRetryRequestedPayload): Promise<RetryResults | null> {
     const manual = req.trigger === 'manual';
+    // Status first, without the lock: taking the lock of a program whose first run is about to
+    // start would make that run skip it as "held by someone else".
+    const before = await this.programs.findById(req.programId);
+    if (!before) throw new ProgramNotFoundError();
+    if (unsettled(before.status)) {
+      if (manual) throw this.busy(req.programId);
+      return null;
+    }
     const lease = await this.locks.tryAcquire(req.programId, manual ? 'nowait' : 'skip-locked');
     if (!lease) {
-      if (manual) throw new ProgramBusyError(req.programId);
+      if (manual) throw this.busy(req.programId);
       return null;
     }
     try {
+      // A settled program never goes back to pending or processing; read again where it is authoritative.
       const program = await this.programs.findById(req.programId);
       if (!program) throw new ProgramNotFoundError();
-      // Until the first run has finished, its own pass owns every file.
-      if (program.status === 'pending' || program.status === 'processing') {
-        if (manual) throw new ProgramBusyError(req.programId);
+      if (unsettled(program.status)) {
+        if (manual) throw this.busy(req.programId);
         return null;
       }
       const due = manual ? undefined : { dueBy: new Date(req.dueBy!), maxAttempts: req.maxAttempts! };
@@ -97,6 +107,7 @@ export class ProgramRetryService implements OnModuleDestroy {
         this.retryFile(req, file, results),
       );
       await this.programs.insertRetryRun(req.programId, req.retryType, req.trigger, results);
+      this.metrics.retryFinished(req.trigger, results);
       await this.summary.refresh(req.programId, program.total_files, true);
       this.logger.log(
         `program ${req.programId}: ${req.trigger} retry (${req.retryType}) of ${claimed.length} file(s): ` +
@@ -106,6 +117,11 @@ export class ProgramRetryService implements OnModuleDestroy {
     } finally {
       await lease.release();
     }
+  }
+
+  private busy(programId: string): ProgramBusyError {
+    this.metrics.lockConflict();
+    return new ProgramBusyError(programId);
   }
 
   /**
@@ -143,13 +159,16 @@ export class ProgramRetryService implements OnModuleDestroy {
   private async attempt(ref: FileRef, event: BusEvent): Promise<FileOutcome | undefined> {
     this.tracker.watch(ref.programId, ref.sourceIndex);
     try {
-      await this.bus.publish(event);
+      await this.metrics.track(() => this.bus.publish(event));
     } catch (e) {
       this.logger.warn(`program ${ref.programId} file ${ref.sourceIndex}: retry not recorded: ${(e as Error).message}`);
     }
     return this.tracker.take(ref.programId, ref.sourceIndex);
   }
 }
+
+/** Until the first run has finished, its own pass owns every file. */
+const unsettled = (status: string): boolean => status === 'pending' || status === 'processing';
 
 function tally(counts: StageCounts, success: boolean): void {
   counts.retried++;

@@ -8,6 +8,7 @@ import { isConnectionError } from '../database/sql';
 import { meta } from '../events/bus-event';
 import { FileProcessingRequestedEvent } from '../events/catalogue';
 import { EventBus } from '../events/event-bus';
+import { MetricsService } from '../metrics/metrics.service';
 import { ProgramLease, ProgramLockRepository } from './lock/program-lock.repository';
 import { ProgramFilesRepository } from './program-files.repository';
 import { ProgramSummaryService } from './program-summary.service';
@@ -39,6 +40,7 @@ export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly summary: ProgramSummaryService,
     private readonly locks: ProgramLockRepository,
     private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -88,7 +90,10 @@ export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
       await this.programs.markProcessing(programId);
       const status = await this.work(program.id, program.total_files, correlationId, lease);
       const took = Date.now() - started;
-      if (status) this.logger.log(`program ${programId} ${status} (${program.total_files} files, ${took} ms)`);
+      if (status) {
+        this.metrics.programSettled(status, took / 1000);
+        this.logger.log(`program ${programId} ${status} (${program.total_files} files, ${took} ms)`);
+      }
       else this.logger.warn(`program ${programId} left unfinished after ${took} ms; recovery will resume it`);
     } finally {
       await lease.release();
@@ -128,7 +133,7 @@ export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
         ...meta(correlationId),
       });
       try {
-        await this.bus.publish(event);
+        await this.metrics.track(() => this.bus.publish(event));
       } catch (e) {
         unsettled++;
         const level = isConnectionError(e) ? 'warn' : 'error';

@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { meta } from '../events/bus-event';
 import { ProgramRetryRequestedEvent, UnfinishedProgramsScanRequestedEvent } from '../events/catalogue';
 import { EventBus } from '../events/event-bus';
+import { MetricsService } from '../metrics/metrics.service';
 import { ProgramsQueryService } from '../programs/programs-query.service';
 
 // Programs looked at per round; the rest are due again next round.
@@ -22,6 +23,7 @@ const INTERVAL_NAME = 'retry-scan';
 export class RetryScheduler implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RetryScheduler.name);
   private current: Promise<unknown> | undefined;
+  private lastTick = Date.now();
   private stopped = false;
 
   constructor(
@@ -29,6 +31,7 @@ export class RetryScheduler implements OnModuleInit, OnModuleDestroy {
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly registry: SchedulerRegistry,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,6 +51,10 @@ export class RetryScheduler implements OnModuleInit, OnModuleDestroy {
   }
 
   private tick(): void {
+    const now = Date.now();
+    const lagSeconds = (now - this.lastTick - this.config.retry.scanIntervalMs) / 1000;
+    this.lastTick = now;
+    this.metrics.schedulerLagged(lagSeconds);
     if (this.current || this.stopped) return;
     this.current = this.runRound()
       .catch((e: unknown) => this.logger.error(`retry round failed: ${(e as Error).message}`, (e as Error).stack))
@@ -57,6 +64,7 @@ export class RetryScheduler implements OnModuleInit, OnModuleDestroy {
   /** One round; returns the programs it retried. Public so tests drive rounds with a controlled clock. */
   async runRound(): Promise<string[]> {
     const correlationId = `round-${randomUUID()}`;
+    this.metrics.schedulerRound();
     await this.bus.publish(new UnfinishedProgramsScanRequestedEvent(meta(correlationId)));
     const now = this.clock.now();
     const { maxAttempts } = this.config.retry;

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RetryResults, RetryTriggerName } from '../events/catalogue';
+
+/**
+ * The service's Prometheus metrics. A registry per application instance (not the global one), so
+ * several instances in one process — the e2e tests — keep their own counts.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly files = new Counter({
+    name: 'ingest_files_total',
+    help: 'File outcomes by stage (preprocessing, document), outcome (success, failure) and error code',
+    labelNames: ['stage', 'outcome', 'error_code'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly retryAttempts = new Counter({
+    name: 'ingest_retry_attempts_total',
+    help: "Files retried, by trigger (manual, scheduled) and stage, counted as the retry response counts them",
+    labelNames: ['trigger', 'stage'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly retrySuccesses = new Counter({
+    name: 'ingest_retry_successes_total',
+    help: 'Retried files that succeeded, by trigger and stage',
+    labelNames: ['trigger', 'stage'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly programRuns = new Histogram({
+    name: 'ingest_program_run_duration_seconds',
+    help: 'Duration of a program run (first run or resumed) until it settled, by final status',
+    labelNames: ['status'] as const,
+    buckets: [0.5, 1, 5, 15, 60, 300, 900, 3600, 14400],
+    registers: [this.registry],
+  });
+
+  private readonly lockConflicts = new Counter({
+    name: 'ingest_lock_conflicts_total',
+    help: 'Manual retries refused with 409 PROGRAM_BUSY',
+    registers: [this.registry],
+  });
+
+  private readonly schedulerRounds = new Counter({
+    name: 'ingest_scheduler_rounds_total',
+    help: 'Retry scheduler rounds run',
+    registers: [this.registry],
+  });
+
+  private readonly schedulerLag = new Gauge({
+    name: 'ingest_scheduler_lag_seconds',
+    help: 'How late the last scheduler round started compared with its interval',
+    registers: [this.registry],
+  });
+
+  private readonly inFlight = new Gauge({
+    name: 'ingest_files_in_flight',
+    help: 'Files being processed or retried right now by this instance',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  fileOutcome(stage: 'preprocessing' | 'document', errorCode?: string): void {
+    this.files.inc({ stage, outcome: errorCode ? 'failure' : 'success', error_code: errorCode ?? '' });
+  }
+
+  retryFinished(trigger: RetryTriggerName, results: RetryResults): void {
+    for (const stage of ['preprocessing', 'document'] as const) {
+      this.retryAttempts.inc({ trigger, stage }, results[stage].retried);
+      this.retrySuccesses.inc({ trigger, stage }, results[stage].success);
+    }
+  }
+
+  programSettled(status: string, seconds: number): void {
+    this.programRuns.observe({ status }, seconds);
+  }
+
+  lockConflict(): void {
+    this.lockConflicts.inc();
+  }
+
+  schedulerRound(): void {
+    this.schedulerRounds.inc();
+  }
+
+  schedulerLagged(seconds: number): void {
+    this.schedulerLag.set(Math.max(0, seconds));
+  }
+
+  /** Wraps one file's trip through the pipeline in the in-flight gauge. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight.inc();
+    try {
+      return await work();
+    } finally {
+      this.inFlight.dec();
+    }
+  }
+}
