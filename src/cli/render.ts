@@ -1,0 +1,75 @@
+import type { ProgramView } from './api-client';
+
+export function summaryTable(p: ProgramView): string {
+  const m = p.metadata_json;
+  const rows: [string, string][] = [
+    ['program', `${p.program_id}  (${p.name})`],
+    ['status', p.status],
+    ['files', String(p.total_files)],
+    ['preprocessing', `${m.preprocessing.summary.success} ok, ${m.preprocessing.summary.failed} failed`],
+    ['documents', `${m.document_storage.summary.success} ok, ${m.document_storage.summary.failed} failed`],
+    ['retries so far', String(m.retry_history.length)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+export interface FailureItem {
+  stage: string;
+  index?: number;
+  source_index?: number;
+  file_path?: string;
+  source_file_path?: string;
+  error_code: string;
+  retryable: boolean;
+  retry_count: number;
+  exhausted: boolean;
+  next_retry_at: string | null;
+  error: string;
+  timestamp: string;
+}
+
+const FAILURE_COLUMNS = [
+  'stage',
+  'index',
+  'file',
+  'error_code',
+  'retryable',
+  'retry_count',
+  'exhausted',
+  'next_retry_at',
+  'timestamp',
+  'error',
+] as const;
+
+const flat = (f: FailureItem): Record<(typeof FAILURE_COLUMNS)[number], unknown> => ({
+  stage: f.stage,
+  index: f.index ?? f.source_index,
+  file: f.file_path ?? f.source_file_path,
+  error_code: f.error_code,
+  retryable: f.retryable,
+  retry_count: f.retry_count,
+  exhausted: f.exhausted,
+  next_retry_at: f.next_retry_at ?? '',
+  timestamp: f.timestamp,
+  error: f.error,
+});
+
+/** RFC 4180: quote every field that needs it, double the quotes inside. */
+const csvField = (v: unknown): string => {
+  const s = String(v ?? '');
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export function failuresCsv(items: FailureItem[]): string {
+  return [FAILURE_COLUMNS.join(','), ...items.map((f) => FAILURE_COLUMNS.map((c) => csvField(flat(f)[c])).join(','))].join('\n') + '\n';
+}
+
+export function failuresList(items: FailureItem[], max = 20): string {
+  const lines = items.slice(0, max).map((f) => {
+    const x = flat(f);
+    return `  [${x.stage}] #${x.index} ${x.file}  ${x.error_code}${f.retryable ? ' (retryable)' : ''}`;
+  });
+  if (items.length > max) lines.push(`  … and ${items.length - max} more (failures --format csv for all)`);
+  return lines.join('\n');
+}
