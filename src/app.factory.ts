@@ -2,6 +2,7 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { Clock } from './common/clock';
 import { json } from 'express';
@@ -25,8 +26,10 @@ export async function createApp(config: AppConfig, opts: { clock?: Clock } = {})
   await migrate(config.databaseUrl!);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.clock), {
     bodyParser: false,
-    logger: levels,
+    bufferLogs: true,
   });
+  // From here on every Nest logger writes through pino (structured, request ids attached).
+  app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
   app.use(json({ limit: config.maxBodyBytes }), bodyParserErrorHandler);
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -32,6 +32,8 @@ export interface AppConfig {
   maxBodyBytes: number;
   /** Least severe level logged: silent, error, warn, log or debug. */
   logLevel: LogLevelName;
+  /** json (one object per line, for machines) or pretty (for a terminal). */
+  logFormat: 'json' | 'pretty';
 }
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'log', 'debug'] as const;
@@ -134,5 +136,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     failedFilesInlineLimit: int(env, 'FAILED_FILES_INLINE_LIMIT', 1000, 0, 100_000),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 16_777_216, 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'log'),
+    // Pretty only where a person reads it: a terminal, outside production.
+    logFormat: oneOf(
+      env,
+      'LOG_FORMAT',
+      ['json', 'pretty'] as const,
+      process.stdout.isTTY && env.NODE_ENV !== 'production' ? 'pretty' : 'json',
+    ),
   };
 }

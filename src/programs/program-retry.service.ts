@@ -110,8 +110,15 @@ export class ProgramRetryService implements OnModuleDestroy {
       this.metrics.retryFinished(req.trigger, results);
       await this.summary.refresh(req.programId, program.total_files, true);
       this.logger.log(
-        `program ${req.programId}: ${req.trigger} retry (${req.retryType}) of ${claimed.length} file(s): ` +
-          JSON.stringify(results),
+        {
+          program_id: req.programId,
+          correlation_id: req.correlationId,
+          trigger: req.trigger,
+          retry_type: req.retryType,
+          files: claimed.length,
+          results,
+        },
+        `program ${req.programId} ${req.trigger} retry done`,
       );
       return results;
     } finally {

@@ -92,9 +92,16 @@ export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
       const took = Date.now() - started;
       if (status) {
         this.metrics.programSettled(status, took / 1000);
-        this.logger.log(`program ${programId} ${status} (${program.total_files} files, ${took} ms)`);
+        this.logger.log(
+          { program_id: programId, correlation_id: correlationId, status, files: program.total_files, ms: took },
+          `program ${programId} ${status}`,
+        );
       }
-      else this.logger.warn(`program ${programId} left unfinished after ${took} ms; recovery will resume it`);
+      else
+        this.logger.warn(
+          { program_id: programId, correlation_id: correlationId, ms: took },
+          `program ${programId} left unfinished; recovery will resume it`,
+        );
     } finally {
       await lease.release();
     }

@@ -69,7 +69,7 @@ export class ProgramsService {
       if (!winner) throw new Error('idempotency key conflict without a winning program');
       return this.replay(winner, requestHash);
     }
-    this.logger.log(`program ${id} created for ${files.length} files [${correlationId}]`);
+    this.logger.log({ program_id: id, correlation_id: correlationId, files: files.length }, `program ${id} created`);
     this.runner.enqueue(id, correlationId);
     return { program_id: id, status: 'pending', total_files: files.length };
   }

@@ -1,12 +1,15 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
+import { SAFE_REQUEST_ID } from '../logging';
 
-// Accept a caller's id only when it is short and harmless to log.
-const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
-
-/** The caller's X-Request-Id when usable, else a new one: it follows the work through the logs. */
+/**
+ * The request's id (the caller's X-Request-Id when usable, else a new one, echoed back): the
+ * request's log lines and the background work it starts carry the same id.
+ */
 export const CorrelationId = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
-  const header = ctx.switchToHttp().getRequest<Request>().header('x-request-id');
-  return header && SAFE_ID.test(header) ? header : randomUUID();
+  const req = ctx.switchToHttp().getRequest<Request & { id?: unknown }>();
+  if (typeof req.id === 'string') return req.id;
+  const header = req.header('x-request-id');
+  return header && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
 });
