@@ -34,8 +34,22 @@ export class ProgramsController {
 
   @Get(':programId')
   @ApiOkResponse({ type: ProgramDto })
-  async get(@Param('programId') programId: string, @Query() q: UserScopedQuery, @Res() res: Response): Promise<void> {
-    res.type('application/json').send(await this.programs.getJson(programId, q.user_id));
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'the ETag of a previous answer: 304 while unchanged' })
+  async get(
+    @Param('programId') programId: string,
+    @Query() q: UserScopedQuery,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { body, version } = await this.programs.getJson(programId, q.user_id);
+    // Pollers re-ask often; while the program is unchanged they get 304 and no body.
+    const etag = `"${version}"`;
+    res.setHeader('ETag', etag);
+    if (ifNoneMatch === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.type('application/json').send(body);
   }
 
   @Get(':programId/failures')

@@ -78,13 +78,13 @@ export class ProgramsService {
    * The program as JSON text. metadata_json can hold 2 × FAILED_FILES_INLINE_LIMIT failure records
    * (hundreds of KB); it is spliced in as stored instead of parsed and serialised again per request.
    */
-  async getJson(programId: string, userId: string): Promise<string> {
+  async getJson(programId: string, userId: string): Promise<{ body: string; version: string }> {
     // Pollers ask far more often than a program changes: a small query says whether the body
     // built last time is still current, and only a changed program ships its metadata again.
     const head = await this.programs.findOwned(programId, userId, false);
     if (!head) throw new ProgramNotFoundError();
     const cached = this.bodies.get(programId);
-    if (cached?.version === head.version) return cached.body;
+    if (cached?.version === head.version) return cached;
     const row = await this.programs.findOwned(programId, userId, true);
     if (!row) throw new ProgramNotFoundError();
     const summary = JSON.stringify(toSummary(row));
@@ -93,7 +93,7 @@ export class ProgramsService {
     this.bodies.set(programId, { version: row.version, body });
     // Oldest first in a Map: drop beyond the bound (bodies can be hundreds of KB each).
     if (this.bodies.size > CACHED_BODIES) this.bodies.delete(this.bodies.keys().next().value!);
-    return body;
+    return { body, version: row.version };
   }
 
   async list(userId: string, limit: number, cursor?: string): Promise<Page<ProgramSummaryDto>> {

@@ -49,6 +49,25 @@ describe('programs API', () => {
     expect(JSON.stringify(foreign.body)).not.toContain(OWNER);
   });
 
+  it('answers 304 to a poller whose ETag is still current, 200 once the program changes', async () => {
+    const first = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: OWNER });
+    expect(first.status).toBe(200);
+    const etag = first.headers.etag;
+    expect(etag).toMatch(/^"\d+"$/);
+    const again = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: OWNER }).set('If-None-Match', etag);
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    // A retry with nothing to retry still writes the program (its history grows): a new version.
+    await request(t.server).post(`/v1/programs/${programId}/retry`).query({ user_id: OWNER, retry_type: 'document' });
+    const changed = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: OWNER }).set('If-None-Match', etag);
+    expect(changed.status).toBe(200);
+    expect(changed.headers.etag).not.toBe(etag);
+    expect(changed.body.metadata_json.retry_history).toHaveLength(1);
+    // Another user gets the same 404 whatever ETag they send.
+    const stranger = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: STRANGER }).set('If-None-Match', etag);
+    expect(stranger.status).toBe(404);
+  });
+
   it('lists only the caller’s programs', async () => {
     const mine = await request(t.server).get('/v1/programs').query({ user_id: OWNER });
     const theirs = await request(t.server).get('/v1/programs').query({ user_id: STRANGER });
