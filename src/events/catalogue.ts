@@ -22,8 +22,7 @@ export class FileProcessingRequestedEvent extends BusEvent<FileRef> {
 }
 
 export interface FilePreprocessedPayload extends FileRef {
-  /** Key of the processed JSON inside the output bucket, and its s3:// URI. */
-  processedKey: string;
+  /** s3:// URI of the processed JSON. */
   s3Path: string;
   title: string;
   contentType: string;

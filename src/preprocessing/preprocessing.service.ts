@@ -79,7 +79,6 @@ export class PreprocessingService {
     };
     await this.storage.putJson(bucket, key, processed);
     return {
-      processedKey: key,
       s3Path: s3Uri(bucket, key),
       title,
       contentType,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../common/errors/domain.error';
-import { decodeCursor, encodeCursor, Page } from '../common/paging/cursor';
+import { decodeCursor, encodeCursor, indexAfter, Page, pageBySourceIndex } from '../common/paging/cursor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { validateFileList } from './dto/file-list';
@@ -22,7 +22,6 @@ const CACHED_BODIES = 32;
 // Visible ASCII only: the key is echoed in logs and compared byte for byte.
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
 
-const isIndexCursor = (v: Record<string, unknown>): v is { i: number } => Number.isInteger(v.i);
 const isListCursor = (v: Record<string, unknown>): v is { c: string; i: string } =>
   typeof v.c === 'string' && typeof v.i === 'string' && !Number.isNaN(Date.parse(v.c));
 
@@ -81,10 +80,12 @@ export class ProgramsService {
   async getJson(programId: string, userId: string): Promise<{ body: string; version: string }> {
     // Pollers ask far more often than a program changes: a small query says whether the body
     // built last time is still current, and only a changed program ships its metadata again.
-    const head = await this.programs.findOwned(programId, userId, false);
-    if (!head) throw new ProgramNotFoundError();
     const cached = this.bodies.get(programId);
-    if (cached?.version === head.version) return cached;
+    if (cached) {
+      const head = await this.programs.findOwned(programId, userId, false);
+      if (!head) throw new ProgramNotFoundError();
+      if (cached.version === head.version) return cached;
+    }
     const row = await this.programs.findOwned(programId, userId, true);
     if (!row) throw new ProgramNotFoundError();
     const summary = JSON.stringify(toSummary(row));
@@ -115,17 +116,12 @@ export class ProgramsService {
     cursor?: string,
   ): Promise<Page<Record<string, unknown>>> {
     if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError();
-    const after = decodeCursor(cursor, isIndexCursor)?.i ?? -1;
-    const rows = await this.files.failures(programId, stage, after, limit + 1);
-    const page = rows.slice(0, limit);
+    const rows = await this.files.failures(programId, stage, indexAfter(cursor), limit + 1);
     const bucket = this.config.s3.bucket;
-    return {
-      items: page.map((r) => ({
-        stage: r.stage,
-        ...(r.stage === 'preprocessing' ? toPreprocessingRecord(r) : toDocumentRecord(r, programId, bucket)),
-      })),
-      next_cursor: rows.length > limit ? encodeCursor({ i: page[page.length - 1].source_index }) : null,
-    };
+    return pageBySourceIndex(rows, limit, (r) => ({
+      stage: r.stage,
+      ...(r.stage === 'preprocessing' ? toPreprocessingRecord(r) : toDocumentRecord(r, programId, bucket)),
+    }));
   }
 
   private replay(existing: ProgramRow, requestHash: string): ProgramAcceptedDto {

@@ -2,8 +2,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
+    PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -105,17 +104,6 @@ export class S3StorageRepository implements OnApplicationShutdown {
       return { value: JSON.parse(bytes.toString('utf8')) };
     } catch (e) {
       return { invalid: `not valid JSON: ${(e as Error).message}` };
-    }
-  }
-
-  async exists(bucket: string, key: string): Promise<boolean> {
-    try {
-      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return true;
-    } catch (e) {
-      const err = this.classify(e, `s3://${bucket}/${key}`);
-      if (err.kind === 'not_found') return false;
-      throw err;
     }
   }
 

@@ -23,3 +23,26 @@ export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
+
+const isIndexCursor = (v: Record<string, unknown>): v is { i: number } => Number.isInteger(v.i);
+
+/** The source index a page of per-file rows starts after (-1 for the first page). */
+export function indexAfter(cursor: string | undefined): number {
+  return decodeCursor(cursor, isIndexCursor)?.i ?? -1;
+}
+
+/**
+ * A page from rows fetched with `limit + 1` in source order: the extra row only says that another
+ * page exists, whose cursor is the last returned row's source index.
+ */
+export function pageBySourceIndex<R extends { source_index: number }, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+): Page<T> {
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map(map),
+    next_cursor: rows.length > limit ? encodeCursor({ i: page[page.length - 1].source_index }) : null,
+  };
+}
