@@ -6,6 +6,7 @@ import { loggerOptions } from './common/logging';
 import { Clock, ClockModule } from './common/clock';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
+import { LifecycleModule } from './common/lifecycle';
 import { ormConfig } from './database/orm.config';
 import { DocumentsModule } from './documents/documents.module';
 import { EventsModule } from './events/events.module';
@@ -27,8 +28,9 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config)),
         ClockModule.forRoot(clock),
+        LifecycleModule,
         ScheduleModule.forRoot(),
-        MikroOrmModule.forRoot({ ...ormConfig(config.databaseUrl), registerRequestContext: false }),
+        MikroOrmModule.forRoot({ ...ormConfig(config.databaseUrl, config.db), registerRequestContext: false }),
         EventsModule,
         StorageModule,
         MetricsModule,

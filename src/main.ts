@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
+import { Lifecycle } from './common/lifecycle';
 import { AppConfig, loadConfig } from './config/app-config';
 import { ConfigError } from './config/config.error';
 import {
@@ -55,11 +56,14 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
+    // Readiness answers 503 and new work is refused from this moment; what is in flight drains.
+    app.get(Lifecycle).beginShutdown();
     logger.log(`${signal}: finishing in-flight files, releasing locks`);
+    // Files still unfinished then stay pending (or leased) and another replica takes them up.
     const force = setTimeout(() => {
       logger.error('shutdown grace period over; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    }, config.shutdownGraceMs);
     force.unref();
     try {
       await app.close();

@@ -15,17 +15,32 @@ describe('loadConfig', () => {
       region: 'us-east-1',
       forcePathStyle: true,
       bucket: 'programs',
+      requestTimeoutMs: 30_000,
+      sourceBuckets: undefined,
     });
-    expect(c.processing).toEqual({ concurrency: 16, maxSourceBytes: 52_428_800, preprocessTimeoutMs: 60_000 });
+    expect(c.db).toEqual({ statementTimeoutMs: 30_000 });
+    expect(c.processing).toEqual({
+      concurrency: 16,
+      maxSourceBytes: 52_428_800,
+      preprocessTimeoutMs: 60_000,
+      maxTextChars: 5_000_000,
+    });
     expect(c.retry).toEqual({
       maxAttempts: 3,
       scanIntervalMs: 30_000,
       backoffBaseMs: 60_000,
       backoffMaxMs: 3_600_000,
       schedulerEnabled: true,
+      maxConcurrentManual: 8,
     });
+    expect(c.shutdownGraceMs).toBe(25_000);
+    expect(c.programsInParallel).toBe(4);
     expect(c.failedFilesInlineLimit).toBe(1000);
     expect(c.maxBodyBytes).toBe(16_777_216);
+  });
+
+  it('reads SOURCE_BUCKETS as a trimmed, de-duplicated list', () => {
+    expect(sut({ SOURCE_BUCKETS: ' a-src , b-src,a-src ' }).s3.sourceBuckets).toEqual(['a-src', 'b-src']);
   });
 
   it('uses a custom endpoint without embedding, path-style by default', () => {
@@ -46,6 +61,15 @@ describe('loadConfig', () => {
     ['RETRY_SCHEDULER_ENABLED', 'maybe'],
     ['RETRY_BACKOFF_MAX_MS', '10'],
     ['LOG_LEVEL', 'loud'],
+    ['S3_REQUEST_TIMEOUT_MS', '0'],
+    ['DB_STATEMENT_TIMEOUT_MS', '0'],
+    ['MAX_TEXT_CHARS', '-1'],
+    ['MAX_CONCURRENT_RETRIES', '0'],
+    ['PROGRAMS_IN_PARALLEL', '0'],
+    ['SHUTDOWN_GRACE_MS', 'soon'],
+    ['SOURCE_BUCKETS', 'ok-bucket,Bad_Bucket'],
+    ['SOURCE_BUCKETS', ' , '],
+    ['SOURCE_BUCKETS', 'sources,programs'],
   ])('stops the boot on %s=%s, naming the variable', (name, value) => {
     expect(() => sut({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });

@@ -15,11 +15,21 @@ export interface AppConfig {
     region: string;
     forcePathStyle: boolean;
     bucket: string;
+    /** Deadline of every S3 call; past it the call fails STORAGE_UNAVAILABLE (retryable). */
+    requestTimeoutMs: number;
+    /** Buckets sources may come from; undefined = any bucket except `bucket` (never a source). */
+    sourceBuckets?: string[];
+  };
+  db: {
+    /** Deadline of every SQL statement (statement_timeout on every connection). */
+    statementTimeoutMs: number;
   };
   processing: {
     concurrency: number;
     maxSourceBytes: number;
     preprocessTimeoutMs: number;
+    /** Longest extracted text, in UTF-16 code units; longer fails TOO_LARGE. */
+    maxTextChars: number;
   };
   retry: {
     maxAttempts: number;
@@ -27,7 +37,13 @@ export interface AppConfig {
     backoffBaseMs: number;
     backoffMaxMs: number;
     schedulerEnabled: boolean;
+    /** Manual retries running at once on one replica; past it 429 RETRY_CAPACITY. */
+    maxConcurrentManual: number;
   };
+  /** Programs (first runs and scheduled retries alike) one replica works on at once. */
+  programsInParallel: number;
+  /** How long SIGTERM waits for files in flight before the process exits anyway. */
+  shutdownGraceMs: number;
   failedFilesInlineLimit: number;
   maxBodyBytes: number;
   /** Least severe level logged: silent, error, warn, log or debug. */
@@ -91,6 +107,19 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 // S3 bucket naming rules, so a typo fails at boot rather than on the first upload.
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+function bucketList(env: Env, name: string, outputBucket: string): string[] | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  const buckets = [...new Set(raw.split(',').map((b) => b.trim()).filter((b) => b !== ''))];
+  if (buckets.length === 0) throw new ConfigError(name, 'must list at least one bucket');
+  for (const b of buckets) {
+    if (!BUCKET_RE.test(b)) throw new ConfigError(name, `"${b}" is not a valid bucket name`);
+    // The output bucket holds every user's processed JSON: reading it as a source would leak them.
+    if (b === outputBucket) throw new ConfigError(name, `must not list the output bucket S3_BUCKET ("${b}")`);
+  }
+  return buckets;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const endpoint = url(env, 'S3_ENDPOINT', ['http:', 'https:']);
   const embedded = bool(env, 'S3_EMBEDDED', endpoint === undefined);
@@ -120,11 +149,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
       region: present(env, 'S3_REGION') ?? 'us-east-1',
       forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined || embedded),
       bucket,
+      requestTimeoutMs: int(env, 'S3_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      sourceBuckets: bucketList(env, 'SOURCE_BUCKETS', bucket),
+    },
+    db: {
+      // 0 would mean "no deadline" to PostgreSQL: refused.
+      statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     },
     processing: {
       concurrency: int(env, 'PROCESSING_CONCURRENCY', 16, 1, 1024),
       maxSourceBytes: int(env, 'MAX_SOURCE_BYTES', 52_428_800, 1),
       preprocessTimeoutMs: int(env, 'PREPROCESS_TIMEOUT_MS', 60_000, 1),
+      maxTextChars: int(env, 'MAX_TEXT_CHARS', 5_000_000, 1, 100_000_000),
     },
     retry: {
       maxAttempts: int(env, 'RETRY_MAX_ATTEMPTS', 3, 0, 1000),
@@ -132,7 +168,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       backoffBaseMs,
       backoffMaxMs,
       schedulerEnabled: bool(env, 'RETRY_SCHEDULER_ENABLED', true),
+      maxConcurrentManual: int(env, 'MAX_CONCURRENT_RETRIES', 8, 1, 1000),
     },
+    programsInParallel: int(env, 'PROGRAMS_IN_PARALLEL', 4, 1, 64),
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
     failedFilesInlineLimit: int(env, 'FAILED_FILES_INLINE_LIMIT', 1000, 0, 100_000),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 16_777_216, 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'log'),

@@ -11,8 +11,14 @@ import { Migration20261126010000_retry_due_index } from './migrations/Migration2
 
 const ormLogger = new Logger('MikroORM');
 
+/** Server-side deadlines of every connection the ORM opens (pg passes them as startup parameters). */
+export interface SessionDeadlines {
+  /** statement_timeout: no statement runs longer. */
+  statementTimeoutMs: number;
+}
+
 /** Entities and migrations are listed, not discovered: the same config works from dist/ and under jest. */
-export function ormConfig(databaseUrl: string) {
+export function ormConfig(databaseUrl: string, deadlines: SessionDeadlines) {
   return defineConfig({
     clientUrl: databaseUrl,
     entities: [Program, ProgramState, ProgramFile, Document, RetryRun],
@@ -27,7 +33,15 @@ export function ormConfig(databaseUrl: string) {
       tableName: 'mikro_orm_migrations',
     },
     pool: { min: 0, max: 32 },
-    driverOptions: { connection: { keepAlive: true, application_name: 'batch-ingest' } },
+    driverOptions: {
+      connection: {
+        keepAlive: true,
+        application_name: 'batch-ingest',
+        statement_timeout: deadlines.statementTimeoutMs,
+        // Transactions here are a few statements long; one left open by a stalled holder must end.
+        idle_in_transaction_session_timeout: deadlines.statementTimeoutMs * 2,
+      },
+    },
     // Repositories work outside HTTP requests (runner, listeners): they run SQL, not the identity map.
     allowGlobalContext: true,
     debug: false,

@@ -6,7 +6,14 @@ describe('sql helpers', () => {
       code: 'P0001',
     });
     expect(databaseErrorMessage(e)).toBe('document refused by test trigger (SQLSTATE P0001)');
-    expect(databaseErrorMessage(new Error('plain'))).toBe('plain');
+    expect(databaseErrorMessage(new Error('plain'))).toBe('the database refused the statement');
+  });
+
+  it('never passes on constraint, table or column names', () => {
+    const dup = Object.assign(new Error('duplicate key value violates unique constraint "documents_pkey"'), { code: '23505' });
+    expect(databaseErrorMessage(dup)).toBe('the row breaks a database rule (SQLSTATE 23505)');
+    const long = Object.assign(new Error('value too long for type character varying(500)'), { code: '22001' });
+    expect(databaseErrorMessage(long)).toBe('a value is out of range for the database (SQLSTATE 22001)');
   });
 
   it('tells a lost database from a bad row', () => {

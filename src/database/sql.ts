@@ -32,15 +32,32 @@ export function storableMessage(e: unknown, max = 1000): string {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean || 'unknown error';
 }
 
+// What a failed statement means, by SQLSTATE class: PostgreSQL's own messages name constraints,
+// tables and columns, none of which belong in a failure record a user reads.
+const CLASS_MEANING: Record<string, string> = {
+  '22': 'a value is out of range for the database',
+  '23': 'the row breaks a database rule',
+  '40': 'the database gave up on the statement (conflict or deadlock)',
+  '42': 'the database could not run the statement',
+  '54': 'the statement exceeds a database limit',
+  '57': 'the statement was cancelled (for example by statement_timeout)',
+};
+
 /**
- * PostgreSQL's own message for a failed statement. The query builder prefixes it with the whole
- * statement, values included, which must not reach logs or failure records.
+ * A failed statement described for a failure record: its SQLSTATE and what that class means. A
+ * RAISE from a trigger (class P0) is the database owner's own words and is kept; anything else
+ * PostgreSQL says is not, because it names constraints and columns. The query builder's prefix
+ * (the statement, values included) never survives either way.
  */
 export function databaseErrorMessage(e: unknown): string {
-  const err = e as { message?: string; code?: string; constraint?: string };
-  const message = String(err?.message ?? e);
-  const cut = message.lastIndexOf(' - ');
-  const own = cut >= 0 && /^\s*(INSERT|UPDATE|SELECT|DELETE|WITH)\b/i.test(message) ? message.slice(cut + 3) : message;
-  const details = [err?.code && `SQLSTATE ${err.code}`, err?.constraint && `constraint ${err.constraint}`].filter(Boolean);
-  return details.length > 0 ? `${own} (${details.join(', ')})` : own;
+  const err = e as { message?: string; code?: string };
+  const code = typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
+  if (!code) return 'the database refused the statement';
+  if (code.startsWith('P0')) {
+    const message = String(err.message ?? '');
+    const cut = message.lastIndexOf(' - ');
+    const own = cut >= 0 && /^\s*(INSERT|UPDATE|SELECT|DELETE|WITH)\b/i.test(message) ? message.slice(cut + 3) : message;
+    return `${own} (SQLSTATE ${code})`;
+  }
+  return `${CLASS_MEANING[code.slice(0, 2)] ?? 'the database refused the statement'} (SQLSTATE ${code})`;
 }

@@ -13,7 +13,7 @@ export interface FileRef extends EventMeta {
   programId: string;
   sourceIndex: number;
   sourceFilePath: string;
-  /** The file's retry_count when this attempt began: the backoff of a failure is planned from it. */
+  /** This attempt's number: 0 in the first run, retry_count + 1 in a retry. Recorded with its outcome. */
   attempt: number;
 }
 

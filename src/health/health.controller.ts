@@ -1,6 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator } from '@nestjs/terminus';
+import { ShuttingDownError } from '../common/errors/domain.error';
+import { Lifecycle } from '../common/lifecycle';
 import { S3HealthIndicator } from './s3.health';
 
 @ApiTags('health')
@@ -10,6 +12,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: MikroOrmHealthIndicator,
     private readonly s3: S3HealthIndicator,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   /** The process is up; says nothing about its dependencies (restart only when this fails). */
@@ -23,6 +26,8 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
+    // Draining after SIGTERM: 503 at once, so the load balancer stops sending traffic here.
+    if (this.lifecycle.shuttingDown) throw new ShuttingDownError();
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 3_000 }),
       () => this.s3.isBucketReachable('storage'),

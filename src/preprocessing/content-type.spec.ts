@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CONTENT_TYPES, detectContentType } from './content-type';
+import { decodeText, TextDecodeError } from './text';
 
 describe('detectContentType', () => {
   const sut = detectContentType;
@@ -42,5 +45,33 @@ describe('detectContentType', () => {
   it('calls binary junk octet-stream', async () => {
     const junk = Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 37) % 256));
     expect(await sut(junk, 'junk.txt')).toBe('application/octet-stream');
+  });
+
+  it('calls the junk.bin fixture octet-stream, whatever its name', async () => {
+    const junk = readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', 'formats', 'junk.bin'));
+    expect(await sut(junk, 'junk.bin')).toBe('application/octet-stream');
+    expect(await sut(junk, 'junk.txt')).toBe('application/octet-stream');
+    expect(await sut(junk, 'noext', 'text/plain')).toBe('application/octet-stream');
+  });
+
+  it('reads text with stray control characters (NUL included) as text, which then decodes', async () => {
+    const text = 'hello\u0000 wor\u0007ld \u001b[0m done';
+    const bytes = Buffer.from(text, 'utf8');
+    expect(await sut(bytes, 'notes.txt')).toBe(CONTENT_TYPES.text);
+    expect(decodeText(bytes)).toEqual({ text, encoding: 'utf-8' });
+    expect(await sut(Buffer.from('# Title\n\nbody\u0000\n'), 'readme.md')).toBe(CONTENT_TYPES.markdown);
+    expect(await sut(Buffer.from('a,b\n1,\u00072\n'), 'table.csv')).toBe(CONTENT_TYPES.csv);
+    expect(await sut(Buffer.from('{"a":"\u0000"}'), 'noext', 'application/json')).toBe(CONTENT_TYPES.json);
+  });
+
+  it('leaves text of an encoding it cannot tell to the extension, for extraction to refuse', async () => {
+    const latin1 = Buffer.from('caf\xe9 cr\xe8me br\xfbl\xe9e\n'.repeat(20), 'latin1');
+    expect(await sut(latin1, 'menu.txt')).toBe(CONTENT_TYPES.text);
+    expect(() => decodeText(latin1)).toThrow(TextDecodeError);
+  });
+
+  it('still calls text binary when controls are a large share of it', async () => {
+    const bytes = Buffer.from(`abc${'\u0000\u0001'.repeat(10)}def`, 'utf8');
+    expect(await sut(bytes, 'notes.txt')).toBe('application/octet-stream');
   });
 });

@@ -49,6 +49,9 @@ export async function detectContentType(bytes: Buffer, key: string, storedConten
     if (magic.ext === 'zip' && ext === '.docx') return CONTENT_TYPES.docx;
     return magic.mime;
   }
+  // Stray controls (NUL included) do not make a file binary: normalisation removes them. Text in an
+  // encoding we cannot tell is still text here, by its extension; extraction refuses it then
+  // (ENCODING_UNKNOWN), which says more than an unsupported type would.
   if (looksBinary(bytes)) return 'application/octet-stream';
   const byExt = BY_EXTENSION[ext];
   if (byExt) return byExt;

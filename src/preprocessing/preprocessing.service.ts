@@ -1,23 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
-import {
-  PROCESSED_SCHEMA_VERSION,
-  ProcessedJson,
-  parseS3Uri,
-  processedKey,
-  s3Uri,
-} from '../common/processed-json';
+import { parseS3Uri, processedKey, s3Uri } from '../common/processed-json';
+import { isAllowedSourceBucket } from '../common/source-policy';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { FilePreprocessedPayload, FileRef } from '../events/catalogue';
 import { S3StorageRepository } from '../storage/s3-storage.repository';
 import { StorageError } from '../storage/storage.errors';
-import { detectContentType } from './content-type';
 import { PreprocessingError } from './errors/preprocessing.error';
 import { ExtractionPool } from './extraction/extraction-pool';
-import { findExtractor } from './extractors/registry';
-import { chunkText, normalizeText, textStats } from './text';
 
 export type PreprocessResult = Omit<FilePreprocessedPayload, keyof FileRef>;
 
@@ -44,48 +34,30 @@ export class PreprocessingService {
   private async run(ref: FileRef, signal: AbortSignal): Promise<PreprocessResult> {
     const source = parseS3Uri(ref.sourceFilePath);
     if (!source) throw new PreprocessingError('INVALID_PATH', `not a valid s3://bucket/key path`);
-    const { bytes, contentType: stored } = await this.storage.readObject(source.bucket, source.key, {
+    // Checked at create time too; here for programs created before SOURCE_BUCKETS changed.
+    if (!isAllowedSourceBucket(source.bucket, this.config.s3)) {
+      throw new PreprocessingError('ACCESS_DENIED', 'sources may not be read from this bucket');
+    }
+    const { bytes, contentType: storedContentType } = await this.storage.readObject(source.bucket, source.key, {
       maxBytes: this.config.processing.maxSourceBytes,
       signal,
     });
-    const contentType = await detectContentType(bytes, source.key, stored);
-    if (!findExtractor(contentType)) {
-      throw new PreprocessingError('UNSUPPORTED_TYPE', `unsupported content type ${contentType}`);
-    }
-    const fileName = posix.basename(source.key);
-    const extraction = await this.extraction.extract(contentType, bytes, fileName, signal);
-
-    const text = normalizeText(extraction.text);
-    if (text.length === 0) throw new PreprocessingError('EMPTY_TEXT', 'no text could be extracted');
-    const chunks = chunkText(text);
-    const stats = textStats(text);
-    const title = normalizeText(extraction.title ?? '').slice(0, 500) || fileName;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-
+    const { json, summary } = await this.extraction.preprocess(
+      {
+        bytes,
+        key: source.key,
+        storedContentType,
+        maxTextChars: this.config.processing.maxTextChars,
+        programId: ref.programId,
+        sourceIndex: ref.sourceIndex,
+        sourceFilePath: ref.sourceFilePath,
+      },
+      signal,
+    );
     const bucket = this.config.s3.bucket;
     const key = processedKey(ref.programId, ref.sourceIndex);
-    const processed: ProcessedJson = {
-      schema_version: PROCESSED_SCHEMA_VERSION,
-      program_id: ref.programId,
-      source_index: ref.sourceIndex,
-      source_file_path: ref.sourceFilePath,
-      content_type: contentType,
-      title,
-      text,
-      chunks,
-      stats: { characters: stats.characters, words: stats.words, pages: extraction.pages ?? 1 },
-      sha256,
-      processed_at: new Date().toISOString(),
-    };
-    await this.storage.putJson(bucket, key, processed);
-    return {
-      s3Path: s3Uri(bucket, key),
-      title,
-      contentType,
-      characters: stats.characters,
-      chunkCount: chunks.length,
-      sha256,
-    };
+    await this.storage.putBytes(bucket, key, json, 'application/json; charset=utf-8');
+    return { s3Path: s3Uri(bucket, key), ...summary };
   }
 }
 

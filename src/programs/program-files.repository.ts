@@ -25,6 +25,8 @@ export interface FailureRow {
 }
 
 export interface FailureUpdate {
+  /** The file's attempt number (0 for its first run, n for its n-th retry): retry_count becomes it. */
+  attempt: number;
   error: string;
   errorCode: string;
   retryable: boolean;
@@ -38,7 +40,7 @@ export interface ClaimedFile {
   source_file_path: string;
   state: 'preprocessing_failed' | 'document_failed';
   processed_s3_path: string | null;
-  /** After the increment: the number of this attempt. */
+  /** Attempts made so far; the retry about to be made is attempt retry_count + 1. */
   retry_count: number;
 }
 
@@ -48,6 +50,12 @@ export interface DueFilter {
 }
 
 export type StateCounts = Record<FileState, number>;
+
+/**
+ * The one rule of what the scheduler may retry on its own (the caller adds which stage and when):
+ * a retryable failure whose automatic attempts are not used up. The `?` is RETRY_MAX_ATTEMPTS.
+ */
+const automaticRetryEligible = (t = ''): string => `${t}retryable AND NOT ${t}exhausted AND ${t}retry_count < ?`;
 
 const STAGE_STATE: Record<FailureStage, FileState> = {
   preprocessing: 'preprocessing_failed',
@@ -59,6 +67,7 @@ interface DoneFile {
   programId: string;
   sourceIndex: number;
   processedS3Path: string;
+  attempt: number;
 }
 
 interface FailedFile extends FailureUpdate {
@@ -93,19 +102,23 @@ export class ProgramFilesRepository {
     return counts;
   }
 
-  /** Resolves once the file's row says `done`; files finishing together share one UPDATE. */
-  markDone(programId: string, sourceIndex: number, processedS3Path: string): Promise<void> {
-    return this.doneWrites.add({ programId, sourceIndex, processedS3Path });
+  /**
+   * Resolves once the file's row says `done`; files finishing together share one UPDATE. The attempt
+   * is counted here, with its outcome: an attempt that never ran (a retry cut short) costs nothing.
+   */
+  markDone(programId: string, sourceIndex: number, processedS3Path: string, attempt: number): Promise<void> {
+    return this.doneWrites.add({ programId, sourceIndex, processedS3Path, attempt });
   }
 
   // `state <> 'done'`: a late or repeated outcome never turns a finished file back into a failure.
   private async markDoneBatch(batch: DoneFile[]): Promise<void[]> {
     await this.em.execute(
       `UPDATE program_files f SET state = 'done', processed_s3_path = v.path, error = NULL, error_code = NULL,
-         retryable = NULL, failed_at = NULL, next_retry_at = NULL, exhausted = false, updated_at = now()
-       FROM (VALUES ${batch.map(() => '(?, ?::int, ?)').join(', ')}) AS v(program_id, source_index, path)
+         retryable = NULL, failed_at = NULL, next_retry_at = NULL, exhausted = false,
+         retry_count = GREATEST(f.retry_count, v.attempt), updated_at = now()
+       FROM (VALUES ${batch.map(() => '(?, ?::int, ?, ?::int)').join(', ')}) AS v(program_id, source_index, path, attempt)
        WHERE f.program_id = v.program_id AND f.source_index = v.source_index AND f.state <> 'done'`,
-      batch.flatMap((d) => [d.programId, d.sourceIndex, d.processedS3Path]),
+      batch.flatMap((d) => [d.programId, d.sourceIndex, d.processedS3Path, d.attempt]),
     );
     return batch.map(() => undefined);
   }
@@ -119,13 +132,15 @@ export class ProgramFilesRepository {
     await this.em.execute(
       `UPDATE program_files f SET state = v.state, error = v.error, error_code = v.code, retryable = v.retryable,
          processed_s3_path = COALESCE(v.path, f.processed_s3_path), failed_at = now(),
-         next_retry_at = v.next_retry_at, exhausted = v.exhausted, updated_at = now()
-       FROM (VALUES ${batch.map(() => '(?, ?::int, ?, ?, ?, ?::boolean, ?, ?::timestamptz, ?::boolean)').join(', ')})
-         AS v(program_id, source_index, state, error, code, retryable, path, next_retry_at, exhausted)
+         next_retry_at = v.next_retry_at, exhausted = v.exhausted,
+         retry_count = GREATEST(f.retry_count, v.attempt), updated_at = now()
+       FROM (VALUES ${batch.map(() => '(?, ?::int, ?::int, ?, ?, ?, ?::boolean, ?, ?::timestamptz, ?::boolean)').join(', ')})
+         AS v(program_id, source_index, attempt, state, error, code, retryable, path, next_retry_at, exhausted)
        WHERE f.program_id = v.program_id AND f.source_index = v.source_index AND f.state <> 'done'`,
       batch.flatMap((b) => [
         b.programId,
         b.sourceIndex,
+        b.attempt,
         b.state,
         b.error,
         b.errorCode,
@@ -139,34 +154,39 @@ export class ProgramFilesRepository {
   }
 
   /**
-   * Takes the failed files of the given stages for a retry attempt and counts the attempt on each
-   * (retry_count + 1) in one statement. With `due`, only what the scheduler may retry automatically:
+   * The failed files of the given stages a retry is about to attempt (read under the program lock, so
+   * nobody else retries them meanwhile). Nothing is counted here: each attempt adds to retry_count
+   * when its outcome is recorded. With `due`, only what the scheduler may retry automatically:
    * retryable, not exhausted, under the attempt limit, and due.
    */
-  async claimForRetry(programId: string, stages: FailureStage[], due?: DueFilter): Promise<ClaimedFile[]> {
+  async failedForRetry(programId: string, stages: FailureStage[], due?: DueFilter): Promise<ClaimedFile[]> {
     const states = stages.map((s) => STAGE_STATE[s]);
     const params: unknown[] = [programId, ...states];
     let dueSql = '';
     if (due) {
-      dueSql = 'AND retryable AND NOT exhausted AND retry_count < ? AND next_retry_at <= ?::timestamptz';
+      dueSql = `AND ${automaticRetryEligible()} AND next_retry_at <= ?::timestamptz`;
       params.push(due.maxAttempts, due.dueBy.toISOString());
     }
     return this.em.execute<ClaimedFile[]>(
-      `UPDATE program_files SET retry_count = retry_count + 1, updated_at = now()
+      `SELECT source_index, source_file_path, state, processed_s3_path, retry_count FROM program_files
        WHERE program_id = ? AND state IN (${states.map(() => '?').join(', ')}) ${dueSql}
-       RETURNING source_index, source_file_path, state, processed_s3_path, retry_count`,
+       ORDER BY source_index`,
       params,
     );
   }
 
-  /** Programs with at least one failure the scheduler may retry now. */
+  /**
+   * Programs with at least one failure the scheduler may retry now, longest overdue first, leaving
+   * out programs whose first run is not over (that run owns their files).
+   */
   async programsWithDueRetries(due: DueFilter, limit: number): Promise<string[]> {
     const rows = await this.em.execute<{ program_id: string }[]>(
-      `SELECT DISTINCT program_id FROM program_files
-       WHERE retryable AND NOT exhausted AND state IN ('preprocessing_failed', 'document_failed')
-         AND next_retry_at <= ?::timestamptz AND retry_count < ?
-       LIMIT ?`,
-      [due.dueBy.toISOString(), due.maxAttempts, limit],
+      `SELECT f.program_id FROM program_files f
+       JOIN program_states s ON s.program_id = f.program_id AND s.status NOT IN ('pending', 'processing')
+       WHERE f.state IN ('preprocessing_failed', 'document_failed') AND ${automaticRetryEligible('f.')}
+         AND f.next_retry_at <= ?::timestamptz
+       GROUP BY f.program_id ORDER BY min(f.next_retry_at) LIMIT ?`,
+      [due.maxAttempts, due.dueBy.toISOString(), limit],
     );
     return rows.map((r) => r.program_id);
   }

@@ -14,7 +14,7 @@ import {
 } from '../events/catalogue';
 import { EventBus } from '../events/event-bus';
 import { MetricsService } from '../metrics/metrics.service';
-import { ProgramBusyError, ProgramNotFoundError } from './errors/program.errors';
+import { ProgramBusyError, ProgramNotFoundError, RetryCapacityError } from './errors/program.errors';
 import { ProgramLockRepository } from './lock/program-lock.repository';
 import { FileOutcome, OutcomeTracker } from './outcome-tracker';
 import { ClaimedFile, ProgramFilesRepository } from './program-files.repository';
@@ -27,6 +27,9 @@ const STAGES: Record<RetryType, FailureStage[]> = {
   document: ['document'],
   all: ['preprocessing', 'document'],
 };
+
+// A retry usually takes seconds; asking the client back after a couple of them is about right.
+const RETRY_AFTER_SECONDS = 2;
 
 // Document failures that only a new processed JSON can cure: retry_type=all preprocesses them again.
 const NEEDS_NEW_JSON = new Set(['PROCESSED_JSON_MISSING', 'PROCESSED_JSON_INVALID']);
@@ -46,6 +49,7 @@ export class ProgramRetryService implements OnModuleDestroy {
   private readonly logger = new Logger(ProgramRetryService.name);
   private readonly stopping = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
+  private manualRunning = 0;
 
   constructor(
     private readonly programs: ProgramsRepository,
@@ -89,6 +93,15 @@ export class ProgramRetryService implements OnModuleDestroy {
       if (manual) throw this.busy(req.programId);
       return null;
     }
+    // Capacity counts retries that hold a lock (and its connection), so a retry of a busy program
+    // still answers 409 PROGRAM_BUSY, whatever else runs here. Checked and counted with no await in
+    // between, so the cap cannot be overrun.
+    const limit = this.config.retry.maxConcurrentManual;
+    if (manual && this.manualRunning >= limit) {
+      await lease.release();
+      throw new RetryCapacityError(limit, RETRY_AFTER_SECONDS);
+    }
+    if (manual) this.manualRunning++;
     try {
       // A settled program never goes back to pending or processing; read again where it is authoritative.
       const program = await this.programs.findById(req.programId);
@@ -98,7 +111,7 @@ export class ProgramRetryService implements OnModuleDestroy {
         return null;
       }
       const due = manual ? undefined : { dueBy: new Date(req.dueBy!), maxAttempts: req.maxAttempts! };
-      const claimed = await this.files.claimForRetry(req.programId, STAGES[req.retryType], due);
+      const claimed = await this.files.failedForRetry(req.programId, STAGES[req.retryType], due);
       if (!manual && claimed.length === 0) return null;
 
       const results = emptyResults();
@@ -108,7 +121,7 @@ export class ProgramRetryService implements OnModuleDestroy {
       );
       await this.programs.insertRetryRun(req.programId, req.retryType, req.trigger, results);
       this.metrics.retryFinished(req.trigger, results);
-      await this.summary.refresh(req.programId, program.total_files, true);
+      await this.summary.refresh(req.programId, program.total_files, 'retry');
       this.logger.log(
         {
           program_id: req.programId,
@@ -122,6 +135,7 @@ export class ProgramRetryService implements OnModuleDestroy {
       );
       return results;
     } finally {
+      if (manual) this.manualRunning--;
       await lease.release();
     }
   }
@@ -140,7 +154,7 @@ export class ProgramRetryService implements OnModuleDestroy {
       programId: req.programId,
       sourceIndex: file.source_index,
       sourceFilePath: file.source_file_path,
-      attempt: file.retry_count,
+      attempt: file.retry_count + 1,
       ...meta(req.correlationId),
     };
     if (file.state === 'document_failed') {

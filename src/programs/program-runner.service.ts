@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import { forEachBounded } from '../common/concurrency';
+import { Lifecycle } from '../common/lifecycle';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { isConnectionError } from '../database/sql';
@@ -14,8 +15,6 @@ import { ProgramFilesRepository } from './program-files.repository';
 import { ProgramSummaryService } from './program-summary.service';
 import { ProgramsRepository } from './programs.repository';
 
-// Programs worked on at once by one replica; each has PROCESSING_CONCURRENCY files in flight.
-const PROGRAMS_IN_PARALLEL = 4;
 const PAGE_SIZE = 500;
 const PROGRESS_REFRESH_MS = 2_000;
 // When recording an outcome fails (the database went away), passes are repeated this many times
@@ -29,7 +28,8 @@ const MAX_PASSES = 4;
 @Injectable()
 export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ProgramRunner.name);
-  private readonly programSlots = pLimit(PROGRAMS_IN_PARALLEL);
+  // Programs worked on at once by one replica; each has PROCESSING_CONCURRENCY files in flight.
+  private readonly programSlots: ReturnType<typeof pLimit>;
   private readonly queued = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
@@ -41,8 +41,11 @@ export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly locks: ProgramLockRepository,
     private readonly bus: EventBus,
     private readonly metrics: MetricsService,
+    private readonly lifecycle: Lifecycle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.programSlots = pLimit(config.programsInParallel);
+  }
 
   /** Resume what a previous process left unfinished (a crash, a deploy). */
   async onApplicationBootstrap(): Promise<void> {
@@ -58,7 +61,7 @@ export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Queues a program; a program already queued or running here is not queued twice. */
   enqueue(programId: string, correlationId: string): void {
-    if (this.stopping.signal.aborted || this.queued.has(programId)) return;
+    if (this.stopping.signal.aborted || this.lifecycle.shuttingDown || this.queued.has(programId)) return;
     this.queued.add(programId);
     const run = this.programSlots(() => this.runOnce(programId, correlationId))
       .catch((e: unknown) => {
@@ -109,11 +112,10 @@ export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async work(programId: string, totalFiles: number, correlationId: string, lease: ProgramLease) {
     const stop = AbortSignal.any([lease.signal, this.stopping.signal]);
-    const progress = setInterval(() => {
-      this.summary.refresh(programId, totalFiles, false).catch((e: Error) => {
-        this.logger.warn(`progress refresh of ${programId} failed: ${e.message}`);
-      });
-    }, PROGRESS_REFRESH_MS);
+    const passesDone = new AbortController();
+    // One progress write at a time, each awaited, and none after the passes end: a late progress
+    // write must never land on top of the final summary.
+    const progress = this.reportProgress(programId, totalFiles, AbortSignal.any([stop, passesDone.signal]));
     try {
       for (let pass = 1; pass <= MAX_PASSES && !stop.aborted; pass++) {
         const unsettled = await this.pass(programId, correlationId, stop);
@@ -122,10 +124,21 @@ export class ProgramRunner implements OnApplicationBootstrap, OnModuleDestroy {
         await delay(500 * 2 ** pass, stop);
       }
     } finally {
-      clearInterval(progress);
+      passesDone.abort();
+      await progress;
     }
     if (lease.signal.aborted) return undefined;
-    return this.summary.refresh(programId, totalFiles, true);
+    return this.summary.refresh(programId, totalFiles, 'settle');
+  }
+
+  private async reportProgress(programId: string, totalFiles: number, until: AbortSignal): Promise<void> {
+    for (;;) {
+      await delay(PROGRESS_REFRESH_MS, until);
+      if (until.aborted) return;
+      await this.summary.refresh(programId, totalFiles, 'progress').catch((e: Error) => {
+        this.logger.warn(`progress refresh of ${programId} failed: ${e.message}`);
+      });
+    }
   }
 
   /** One sweep over the pending files; returns how many could not be settled (their outcome not recorded). */

@@ -6,6 +6,8 @@ import { ProgramFilesRepository } from './program-files.repository';
 import type { ProgramMetadata, ProgramStatus } from './program.types';
 import { ProgramsRepository } from './programs.repository';
 
+export type SummaryWrite = 'progress' | 'settle' | 'retry';
+
 /**
  * metadata_json is derived, never edited in place: it is rebuilt from the per-file rows and the
  * retry runs by a few aggregate queries. That keeps it correct after a crash and makes its writes
@@ -31,10 +33,12 @@ export class ProgramSummaryService {
   }
 
   /**
-   * Rewrites the summary. With `finish`, and when no file is left unsettled, also settles the status;
-   * returns the status written (or undefined when it was left as it was).
+   * Rewrites the summary. `progress`: only while the first run is going on (a late progress write can
+   * never touch a settled program). `settle`: the first run's end — when no file is left unsettled,
+   * the status settles, once. `retry`: after a retry, under the program lock, on a settled program.
+   * Returns the status settled, or undefined when none was.
    */
-  async refresh(programId: string, totalFiles: number, finish: boolean): Promise<ProgramStatus | undefined> {
+  async refresh(programId: string, totalFiles: number, mode: SummaryWrite): Promise<ProgramStatus | undefined> {
     const limit = this.config.failedFilesInlineLimit;
     const [counts, pre, doc, history] = await Promise.all([
       this.files.countByState(programId),
@@ -64,9 +68,13 @@ export class ProgramSummaryService {
       has_partial_failure: hasPartialFailure,
       retry_history: history,
     };
-    const status: ProgramStatus | undefined =
-      finish && counts.pending === 0 ? (hasPartialFailure ? 'completed_with_failures' : 'completed') : undefined;
-    await this.programs.writeSummary(programId, metadata, status);
-    return status;
+    const settled: ProgramStatus = hasPartialFailure ? 'completed_with_failures' : 'completed';
+    if (mode === 'retry') {
+      await this.programs.writeSummary(programId, metadata, { status: settled, onlyWhileRunning: false });
+      return settled;
+    }
+    const status = mode === 'settle' && counts.pending === 0 ? settled : undefined;
+    const written = await this.programs.writeSummary(programId, metadata, { status, onlyWhileRunning: true });
+    return written ? status : undefined;
   }
 }

@@ -148,12 +148,22 @@ export class ProgramsRepository {
     );
   }
 
-  async writeSummary(programId: string, metadata: ProgramMetadata, status?: ProgramStatus): Promise<void> {
-    await this.em.execute(
+  /**
+   * Writes metadata_json (and a status, when given). `onlyWhileRunning`: only while the first run has
+   * not settled, so nothing written for the run can land on a settled program. True when written.
+   */
+  async writeSummary(
+    programId: string,
+    metadata: ProgramMetadata,
+    opts: { status?: ProgramStatus; onlyWhileRunning: boolean },
+  ): Promise<boolean> {
+    const res = await this.em.execute<{ program_id: string }[]>(
       `UPDATE program_states SET metadata_json = ?::json, status = COALESCE(?, status), updated_at = now()
-       WHERE program_id = ?`,
-      [JSON.stringify(metadata), status ?? null, programId],
+       WHERE program_id = ? ${opts.onlyWhileRunning ? `AND status IN ('pending', 'processing')` : ''}
+       RETURNING program_id`,
+      [JSON.stringify(metadata), opts.status ?? null, programId],
     );
+    return res.length > 0;
   }
 
   /** Programs whose run has not finished: candidates for recovery (the lock tells who is on them). */

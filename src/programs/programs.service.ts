@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../common/errors/domain.error';
+import { isCursorTimestamp } from '../common/paging/cursor';
+import { isAllowedSourceBucket } from '../common/source-policy';
 import { decodeCursor, encodeCursor, indexAfter, Page, pageBySourceIndex } from '../common/paging/cursor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -12,7 +14,7 @@ import { ProgramFilesRepository } from './program-files.repository';
 import { ProgramRunner } from './program-runner.service';
 import { ProgramSummaryService } from './program-summary.service';
 import type { FailureStage } from './program.types';
-import { ProgramRow, ProgramsRepository } from './programs.repository';
+import { isProgramId, ProgramRow, ProgramsRepository } from './programs.repository';
 
 // 24 hex characters: the shape isProgramId accepts.
 export const newProgramId = (): string => `prog_${randomBytes(12).toString('hex')}`;
@@ -22,8 +24,13 @@ const CACHED_BODIES = 32;
 // Visible ASCII only: the key is echoed in logs and compared byte for byte.
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
 
+// Exactly what this service writes: a strict timestamp and a program id; Date.parse accepts far more
+// ("1", "May 5") than PostgreSQL's timestamptz input does, and the difference was a 500.
 const isListCursor = (v: Record<string, unknown>): v is { c: string; i: string } =>
-  typeof v.c === 'string' && typeof v.i === 'string' && !Number.isNaN(Date.parse(v.c));
+  typeof v.c === 'string' &&
+  typeof v.i === 'string' &&
+  isCursorTimestamp(v.c) &&
+  isProgramId(v.i);
 
 @Injectable()
 export class ProgramsService {
@@ -43,7 +50,7 @@ export class ProgramsService {
     idempotencyKey: string | undefined,
     correlationId: string,
   ): Promise<ProgramAcceptedDto> {
-    const files = validateFileList(body.files);
+    const files = validateFileList(body.files, (bucket) => isAllowedSourceBucket(bucket, this.config.s3));
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_RE.test(idempotencyKey)) {
       throw new InvalidRequestError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
     }

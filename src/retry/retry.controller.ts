@@ -1,5 +1,11 @@
 import { Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { CorrelationId } from '../common/http/correlation-id';
 import { RetryQuery, RetryResponseDto } from './dto/retry.dto';
 import { RetryService } from './retry.service';
@@ -13,6 +19,8 @@ export class RetryController {
   @HttpCode(200)
   @ApiOkResponse({ type: RetryResponseDto, description: 'the retry ran; counts per stage' })
   @ApiConflictResponse({ description: 'PROGRAM_BUSY: the program is being processed or retried right now' })
+  @ApiTooManyRequestsResponse({ description: 'RETRY_CAPACITY: MAX_CONCURRENT_RETRIES are running here; see Retry-After' })
+  @ApiServiceUnavailableResponse({ description: 'SHUTTING_DOWN: this instance is draining; see Retry-After' })
   retry(
     @Param('programId') programId: string,
     @Query() q: RetryQuery,

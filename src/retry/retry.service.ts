@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { ShuttingDownError } from '../common/errors/domain.error';
+import { Lifecycle } from '../common/lifecycle';
 import { meta } from '../events/bus-event';
 import { ProgramRetryRequestedEvent, RetryTypeName } from '../events/catalogue';
 import { EventBus } from '../events/event-bus';
@@ -13,10 +15,15 @@ export class RetryService {
   constructor(
     private readonly programs: ProgramsQueryService,
     private readonly bus: EventBus,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
-  /** Retries now and answers when done; 409 PROGRAM_BUSY when someone is working on the program. */
+  /**
+   * Retries now and answers when done; 409 PROGRAM_BUSY when someone is working on the program,
+   * 429 RETRY_CAPACITY past MAX_CONCURRENT_RETRIES here, 503 SHUTTING_DOWN after SIGTERM.
+   */
   async retryNow(programId: string, userId: string, retryType: RetryTypeName, correlationId: string): Promise<RetryResponseDto> {
+    if (this.lifecycle.shuttingDown) throw new ShuttingDownError();
     await this.programs.assertOwned(programId, userId);
     const results = await this.bus.request(
       new ProgramRetryRequestedEvent({ programId, retryType, trigger: 'manual', ...meta(correlationId) }),

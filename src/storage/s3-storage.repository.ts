@@ -24,7 +24,22 @@ export function createS3Client(config: AppConfig, credentials?: { accessKeyId: s
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
+    // Per attempt: a connection that never opens, or a socket that goes quiet, fails the attempt.
+    // The whole call (all attempts, the body included) has its own deadline, S3_REQUEST_TIMEOUT_MS.
+    requestHandler: {
+      connectionTimeout: Math.min(config.s3.requestTimeoutMs, CONNECT_TIMEOUT_MS),
+      requestTimeout: config.s3.requestTimeoutMs,
+    },
   });
+}
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** A call's deadline and the caller's own signal: which of them ended the call decides its class. */
+interface CallSignal {
+  signal: AbortSignal;
+  deadline: AbortSignal;
+  caller?: AbortSignal;
 }
 
 /** Every S3 call of the service goes through here, so error classification lives in one place. */
@@ -46,18 +61,33 @@ export class S3StorageRepository implements OnApplicationShutdown {
     this.client.destroy();
   }
 
+  /**
+   * Every call ends by S3_REQUEST_TIMEOUT_MS at the latest (then STORAGE_UNAVAILABLE, retryable), or
+   * earlier when the caller's own signal (a per-file timeout, a shutdown) fires.
+   */
+  private callSignal(caller?: AbortSignal): CallSignal {
+    const deadline = AbortSignal.timeout(this.config.s3.requestTimeoutMs);
+    return { signal: caller ? AbortSignal.any([caller, deadline]) : deadline, deadline, caller };
+  }
+
   /** Reads a whole object, refusing (without buffering the rest) anything over `maxBytes`. */
   async readObject(
     bucket: string,
     key: string,
     opts: { maxBytes: number; signal?: AbortSignal },
   ): Promise<{ bytes: Buffer; contentType?: string }> {
+    const call = this.callSignal(opts.signal);
+    let body: Readable | undefined;
+    // The deadline covers the body too: a server that sends headers and then stalls is cut off.
+    const cut = () => body?.destroy(new Error('request aborted'));
+    call.signal.addEventListener('abort', cut, { once: true });
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
-        abortSignal: opts.signal,
+        abortSignal: call.signal,
       });
-      const body = res.Body as Readable | undefined;
+      body = res.Body as Readable | undefined;
       if (!body) return { bytes: Buffer.alloc(0), contentType: res.ContentType };
+      call.signal.throwIfAborted();
       if (res.ContentLength !== undefined && res.ContentLength > opts.maxBytes) {
         body.destroy();
         throw new StorageError('too_large', `object is ${res.ContentLength} bytes, over the ${opts.maxBytes} limit`);
@@ -75,26 +105,33 @@ export class S3StorageRepository implements OnApplicationShutdown {
       }
       return { bytes: Buffer.concat(parts, size), contentType: res.ContentType };
     } catch (e) {
-      throw this.classify(e, `s3://${bucket}/${key}`, opts.signal);
+      throw this.classify(e, `s3://${bucket}/${key}`, call);
+    } finally {
+      call.signal.removeEventListener('abort', cut);
     }
   }
 
-  async putJson(bucket: string, key: string, value: unknown): Promise<void> {
-    const body = JSON.stringify(value);
+  async putBytes(bucket: string, key: string, body: Uint8Array, contentType: string): Promise<void> {
+    const call = this.callSignal();
     try {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json; charset=utf-8' }),
-      );
+      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }), {
+        abortSignal: call.signal,
+      });
     } catch (e) {
-      throw this.classify(e, `s3://${bucket}/${key}`);
+      throw this.classify(e, `s3://${bucket}/${key}`, call);
     }
   }
 
   /** Reads and parses a JSON object; `undefined` when the object does not exist. */
-  async readJson(bucket: string, key: string, maxBytes: number): Promise<{ value: unknown } | { invalid: string } | undefined> {
+  async readJson(
+    bucket: string,
+    key: string,
+    maxBytes: number,
+    signal?: AbortSignal,
+  ): Promise<{ value: unknown } | { invalid: string } | undefined> {
     let bytes: Buffer;
     try {
-      ({ bytes } = await this.readObject(bucket, key, { maxBytes }));
+      ({ bytes } = await this.readObject(bucket, key, { maxBytes, signal }));
     } catch (e) {
       if (e instanceof StorageError && e.kind === 'not_found') return undefined;
       if (e instanceof StorageError && e.kind === 'too_large') return { invalid: e.message };
@@ -102,22 +139,23 @@ export class S3StorageRepository implements OnApplicationShutdown {
     }
     try {
       return { value: JSON.parse(bytes.toString('utf8')) };
-    } catch (e) {
-      return { invalid: `not valid JSON: ${(e as Error).message}` };
+    } catch {
+      // The parser's message quotes the bytes; a failure record never carries file contents.
+      return { invalid: 'not valid JSON' };
     }
   }
 
   /** Creates the output bucket when missing: boot must leave it ready for the first program. */
   async ensureBucket(bucket: string): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+      await this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: this.callSignal().signal });
       return;
     } catch (e) {
       const err = this.classify(e, `s3://${bucket}`);
       if (err.kind !== 'not_found') throw err;
     }
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
+      await this.client.send(new CreateBucketCommand({ Bucket: bucket }), { abortSignal: this.callSignal().signal });
       this.logger.log(`created bucket ${bucket}`);
     } catch (e) {
       const name = (e as { name?: string }).name;
@@ -126,23 +164,39 @@ export class S3StorageRepository implements OnApplicationShutdown {
   }
 
   async checkBucket(bucket: string, signal?: AbortSignal): Promise<void> {
+    const call = this.callSignal(signal);
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+      await this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: call.signal });
     } catch (e) {
-      throw this.classify(e, `s3://${bucket}`, signal);
+      throw this.classify(e, `s3://${bucket}`, call);
     }
   }
 
-  private classify(e: unknown, where: string, signal?: AbortSignal): StorageError {
+  /**
+   * One place turns S3 errors into failure classes. Messages name the object (the caller's own path)
+   * and the kind of trouble, never an endpoint, address or response body.
+   */
+  private classify(e: unknown, where: string, call?: CallSignal): StorageError {
     if (e instanceof StorageError) return e;
-    const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    if (signal?.aborted || err.name === 'AbortError') return new StorageError('aborted', `${where}: request aborted`);
+    const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    if (call?.caller?.aborted) return new StorageError('aborted', `${where}: request aborted`);
+    if (call?.deadline.aborted) {
+      return new StorageError('unavailable', `${where}: storage did not answer within ${this.config.s3.requestTimeoutMs} ms`);
+    }
+    if (err.name === 'AbortError') return new StorageError('aborted', `${where}: request aborted`);
     const status = err.$metadata?.httpStatusCode;
     if (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.name === 'NoSuchBucket' || status === 404) {
       return new StorageError('not_found', `${where} does not exist`);
     }
     if (status === 403 || err.name === 'AccessDenied') return new StorageError('denied', `${where}: access denied`);
-    const detail = e instanceof S3ServiceException ? `${e.name} (HTTP ${status ?? '?'})` : (err.message ?? String(e));
-    return new StorageError('unavailable', `${where}: storage unavailable: ${detail}`);
+    // A network error's message names the endpoint's address; its code (ECONNREFUSED…) says enough.
+    const detail =
+      e instanceof S3ServiceException ? `${e.name} (HTTP ${status ?? '?'})` : (err.code ?? err.name ?? 'network error');
+    return new StorageError('unavailable', `${where}: storage unavailable: ${safeWord(detail)}`);
   }
+}
+
+/** An error name or code as a bare word: anything else a server put there stays out of records. */
+function safeWord(s: string): string {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(s) ? s : 'error';
 }

@@ -1,8 +1,33 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../src/config/app-config';
 import { PreprocessingError } from '../../src/preprocessing/errors/preprocessing.error';
 import { ExtractionPool } from '../../src/preprocessing/extraction/extraction-pool';
+import type { PreprocessTask } from '../../src/preprocessing/extraction/pipeline';
+import { hostileTextFiles, textWithControls } from '../factories/hostile-files';
 
-/** The worker pool itself (built worker, real threads): a timeout ends the work, the pool lives on. */
+const task = (key: string, bytes: Uint8Array, maxTextChars = 5_000_000): PreprocessTask => ({
+  bytes,
+  key,
+  maxTextChars,
+  programId: 'prog_000000000000000000000000',
+  sourceIndex: 0,
+  sourceFilePath: `s3://sources/${key}`,
+});
+
+const outcomeOf = async (p: Promise<unknown>): Promise<string> => {
+  try {
+    await p;
+    return 'success';
+  } catch (e) {
+    if (e instanceof PreprocessingError) return e.code;
+    throw e;
+  }
+};
+
+/**
+ * The worker pool itself (built worker, real threads): every parse of untrusted bytes runs there,
+ * a timeout ends the work, and the thread that serves HTTP is never held up by a file.
+ */
 describe('ExtractionPool', () => {
   const sut = new ExtractionPool(loadConfig({ PROCESSING_CONCURRENCY: '2' }));
 
@@ -13,19 +38,57 @@ describe('ExtractionPool', () => {
   it('terminates an extraction that runs past its time limit and keeps serving', async () => {
     const rows = Array.from({ length: 400_000 }, (_, i) => `${i},"name ${i}","a, quoted, note ${i}"`).join('\n');
     const csv = Buffer.from(`id,name,note\n${rows}`);
-    const signal = AbortSignal.timeout(50);
 
-    await expect(sut.extract('text/csv', csv, 'huge.csv', signal)).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(sut.preprocess(task('huge.csv', csv), AbortSignal.timeout(50))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
 
-    const after = await sut.extract('text/plain', Buffer.from('still alive'), 'ok.txt', AbortSignal.timeout(10_000));
-    expect(after.text).toBe('still alive');
+    const after = await sut.preprocess(task('ok.txt', Buffer.from('still alive')), AbortSignal.timeout(10_000));
+    expect(JSON.parse(Buffer.from(after.json).toString('utf8')).text).toBe('still alive');
   });
 
-  it('reports content problems as classified errors, not crashes', async () => {
+  it('reports content problems as classified errors without quoting the file', async () => {
     const err = await sut
-      .extract('application/json', Buffer.from('{"a": '), 'bad.json', AbortSignal.timeout(10_000))
+      .preprocess(task('bad.json', Buffer.from('{"secret-content": ')), AbortSignal.timeout(10_000))
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PreprocessingError);
     expect(err).toMatchObject({ code: 'CORRUPT_FILE', retryable: false });
+    expect((err as Error).message).not.toContain('secret-content');
+  });
+
+  it('gives back the processed JSON serialised, with the summary the Document stage needs', async () => {
+    const out = await sut.preprocess(task('notes/controls.txt', textWithControls()), AbortSignal.timeout(10_000));
+    const json = JSON.parse(Buffer.from(out.json).toString('utf8'));
+    expect(json.text).toBe('Stray control bytes[0m are removed, the text stays.');
+    expect(out.summary).toEqual({
+      title: 'controls.txt',
+      contentType: 'text/plain',
+      characters: json.stats.characters,
+      chunkCount: json.chunks.length,
+      sha256: json.sha256,
+    });
+  });
+
+  it('fails text longer than MAX_TEXT_CHARS as TOO_LARGE', async () => {
+    const err = await sut
+      .preprocess(task('long.txt', Buffer.from('word '.repeat(10_000)), 1_000), AbortSignal.timeout(10_000))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TOO_LARGE', retryable: false });
+  });
+
+  // Pathological inputs of about 1 MB each, all at once: each ends within the per-file time limit
+  // with a bounded outcome, and the main thread's event loop never waits 100 ms meanwhile.
+  it('runs pathological inputs off the main thread, each within the per-file limit', async () => {
+    const files = hostileTextFiles();
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const outcomes = await Promise.all(
+      files.map((f) => outcomeOf(sut.preprocess(task(f.key, f.body), AbortSignal.timeout(60_000)))),
+    );
+    delay.disable();
+
+    files.forEach((f, i) => expect({ file: f.key, allowed: f.outcomes.includes(outcomes[i]) }).toEqual({ file: f.key, allowed: true }));
+    expect(outcomes).not.toContain('TIMEOUT');
+    expect(delay.max / 1e6).toBeLessThan(100);
   });
 });

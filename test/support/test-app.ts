@@ -62,7 +62,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { database?: string; clock?: Clock } = {},
+  opts: { database?: string; clock?: Clock; sourceBucket?: string } = {},
 ): Promise<TestApp> {
   const testDb = opts.database ? undefined : await createTestDatabase();
   const databaseUrl = opts.database ?? testDb!.url;
@@ -80,7 +80,7 @@ export async function startTestApp(
     ...env,
   });
   const s3 = makeS3Client();
-  const sourceBucket = `src-${suffix()}`;
+  const sourceBucket = opts.sourceBucket ?? `src-${suffix()}`;
   await ensureBucket(s3, sourceBucket);
   const app = await createApp(config, { clock: opts.clock });
   const db = new Client({ connectionString: databaseUrl });

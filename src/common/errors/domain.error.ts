@@ -7,6 +7,8 @@ export class DomainError extends Error {
     readonly code: string,
     readonly httpStatus: number,
     message: string,
+    /** Headers the answer carries (Retry-After on 429/503). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -16,5 +18,12 @@ export class DomainError extends Error {
 export class InvalidRequestError extends DomainError {
   constructor(code: string, message: string) {
     super(code, 400, message);
+  }
+}
+
+/** This replica is draining after SIGTERM: the client should go to another one. */
+export class ShuttingDownError extends DomainError {
+  constructor() {
+    super('SHUTTING_DOWN', 503, 'this instance is shutting down; try again', { 'Retry-After': '1' });
   }
 }

@@ -24,7 +24,24 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-const isIndexCursor = (v: Record<string, unknown>): v is { i: number } => Number.isInteger(v.i);
+// Source indexes are below 100,000; anything outside PostgreSQL's int range would reach SQL as an
+// overflow (a 500), so a cursor is only ever a small whole number this service could have made.
+const MAX_INDEX = 2_147_483_647;
+const isIndexCursor = (v: Record<string, unknown>): v is { i: number } =>
+  Number.isSafeInteger(v.i) && (v.i as number) >= 0 && (v.i as number) <= MAX_INDEX;
+
+const CURSOR_TIMESTAMP_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})\d{3}Z$/;
+
+/**
+ * A timestamp exactly as a list cursor holds it (microseconds, UTC) and a real date: Date.parse
+ * accepts far more ("1", "May 5", February 30th) than PostgreSQL does, and the difference was a 500.
+ */
+export function isCursorTimestamp(value: string): boolean {
+  const m = CURSOR_TIMESTAMP_RE.exec(value);
+  if (!m) return false;
+  const t = Date.parse(`${m[1]}Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString() === `${m[1]}Z`;
+}
 
 /** The source index a page of per-file rows starts after (-1 for the first page). */
 export function indexAfter(cursor: string | undefined): number {

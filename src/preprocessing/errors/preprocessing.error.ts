@@ -12,6 +12,8 @@ export const PREPROCESSING_ERROR_CODES = {
   CORRUPT_FILE: false,
   EMPTY_TEXT: false,
   TOO_LARGE: false,
+  // Bytes that decode to text under no encoding we can tell with confidence (never U+FFFD soup).
+  ENCODING_UNKNOWN: false,
   // A fault of ours (a worker died), not of the file: another attempt may well succeed.
   INTERNAL_ERROR: true,
 } as const satisfies Record<string, boolean>;

@@ -6,22 +6,14 @@ import { Piscina } from 'piscina';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { PreprocessingError } from '../errors/preprocessing.error';
-import type { Extraction } from '../extractors/extractor';
-import { CONTENT_TYPES } from '../content-type';
-import extract, { type ExtractOutcome, type ExtractTask } from './extract.worker';
-
-const INLINE_MAX_BYTES = 64 * 1024;
-// Formats whose parsers are linear in their input; PDF and DOCX (archives, fonts) always go to a worker.
-const INLINE_TYPES = new Set<string>([
-  CONTENT_TYPES.text,
-  CONTENT_TYPES.markdown,
-  CONTENT_TYPES.json,
-  CONTENT_TYPES.csv,
-  CONTENT_TYPES.html,
-]);
+import type { PreprocessOutcome, PreprocessTask, ProcessedSummary } from './pipeline';
 
 // Heap a single extraction may use; a file that needs more is refused, the process is unharmed.
 const WORKER_HEAP_MB = 384;
+// Files waiting for a thread. Callers bound what they have in flight (PROCESSING_CONCURRENCY per
+// program, a few programs per replica), so this is never reached in normal work; it is the backstop
+// that turns a runaway caller into a clear, retryable error instead of unbounded memory.
+const MAX_QUEUED = 4096;
 
 /**
  * The compiled worker. Under jest the code runs from src/ (TypeScript), which a worker thread cannot
@@ -36,10 +28,15 @@ function workerFile(): string {
   return built;
 }
 
+/**
+ * Every parse of untrusted bytes happens here, never on the thread that serves HTTP: detection,
+ * extraction, normalising, chunking and serialising all run in worker threads, so a hostile file
+ * can cost at most one thread's time (the per-file timeout terminates it) and heap.
+ */
 @Injectable()
 export class ExtractionPool implements OnApplicationShutdown {
   private readonly logger = new Logger(ExtractionPool.name);
-  private readonly pool: Piscina<ExtractTask, ExtractOutcome>;
+  private readonly pool: Piscina<PreprocessTask, PreprocessOutcome>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     // Extraction is CPU-bound: more threads than cores only adds memory.
@@ -48,35 +45,34 @@ export class ExtractionPool implements OnApplicationShutdown {
       filename: workerFile(),
       minThreads: 1,
       maxThreads: threads,
+      maxQueue: MAX_QUEUED,
       idleTimeout: 30_000,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
     });
   }
 
-  /** Extracts in a worker; `signal` (the per-file timeout) terminates the worker mid-work. */
-  async extract(contentType: string, bytes: Buffer, fileName: string, signal: AbortSignal): Promise<Extraction> {
-    // A small text file costs less to extract than to hand to a thread (clone, schedule, clone
-    // back), and its size alone bounds the time and memory it can take.
-    const outcome =
-      bytes.length <= INLINE_MAX_BYTES && INLINE_TYPES.has(contentType)
-        ? await extract({ contentType, bytes, fileName })
-        : await this.inWorker(contentType, bytes, fileName, signal);
+  /**
+   * The processed JSON (serialised) and its summary; `signal` (the per-file timeout) terminates the
+   * worker mid-work. Throws PreprocessingError for anything wrong with the file.
+   */
+  async preprocess(task: PreprocessTask, signal: AbortSignal): Promise<{ json: Uint8Array; summary: ProcessedSummary }> {
+    const outcome = await this.inWorker(task, signal);
     if (!outcome.ok) throw new PreprocessingError(outcome.code, outcome.message);
-    return outcome.extraction;
+    return outcome;
   }
 
-  private async inWorker(contentType: string, bytes: Buffer, fileName: string, signal: AbortSignal): Promise<ExtractOutcome> {
+  private async inWorker(task: PreprocessTask, signal: AbortSignal): Promise<PreprocessOutcome> {
     try {
-      return await this.pool.run({ contentType, bytes, fileName }, { signal });
+      return await this.pool.run(task, { signal });
     } catch (e) {
       if (signal.aborted) throw signal.reason ?? e;
       const code = (e as { code?: string }).code;
       if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
         throw new PreprocessingError('CORRUPT_FILE', `extraction needed more than ${WORKER_HEAP_MB} MB of memory`);
       }
-      // Not the file's fault (a worker died, the pool is closing): worth another attempt later.
-      this.logger.error(`extraction worker failed on ${fileName}: ${(e as Error).message}`);
-      throw new PreprocessingError('INTERNAL_ERROR', `extraction failed: ${(e as Error).message}`);
+      // Not the file's fault (a worker died, the pool is closing or full): worth another attempt later.
+      this.logger.error(`extraction worker failed on file ${task.sourceIndex} of ${task.programId}: ${(e as Error).message}`);
+      throw new PreprocessingError('INTERNAL_ERROR', 'extraction was interrupted');
     }
   }
 

@@ -2,6 +2,7 @@ import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildDocxBomb, DOCX_BOMB_DECLARED_BYTES, DOCX_BOMB_INFLATED_BYTES } from '../../../test/factories/bombs';
 import { PreprocessingError } from '../errors/preprocessing.error';
 import { DocxExtractor, MAX_DOCX_COMPRESSION_RATIO, MAX_DOCX_UNCOMPRESSED_BYTES } from './docx.extractor';
 
@@ -28,7 +29,7 @@ async function zipOf(entries: Record<string, string>): Promise<Buffer> {
 describe('DocxExtractor', () => {
   const sut = new DocxExtractor();
   const extract = (bytes: Buffer, fileName = 'doc.docx') =>
-    sut.extract({ bytes, fileName, signal: new AbortController().signal });
+    sut.extract({ bytes, fileName, signal: new AbortController().signal, maxTextChars: 100_000_000 });
 
   afterEach(() => jest.restoreAllMocks());
 
@@ -111,6 +112,32 @@ describe('DocxExtractor', () => {
         message: expect.stringMatching(/^DOCX entry word\/document\.xml has a compression ratio of \d+:1, over the 200:1 limit$/),
       });
       expect(extractRawText).not.toHaveBeenCalled();
+    });
+
+    it('refuses an entry that declares 4 KiB but inflates to 1 GiB, one chunk past the lie', async () => {
+      expect([DOCX_BOMB_DECLARED_BYTES, DOCX_BOMB_INFLATED_BYTES]).toEqual([4096, 1024 * 1024 * 1024 + 1024 * 1024]);
+      const loadAsync = jest.spyOn(JSZip, 'loadAsync');
+      const error = await extract(buildDocxBomb(), 'lying.docx').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreprocessingError);
+      expect(error).toMatchObject({
+        code: 'CORRUPT_FILE',
+        retryable: false,
+        message: expect.stringMatching(
+          /^DOCX entry word\/document\.xml cannot be read as the 4096 bytes it declares: too many bytes in the stream/,
+        ),
+      });
+      // Refused one zlib chunk past the lie, before jszip ever saw the archive.
+      expect(loadAsync).not.toHaveBeenCalled();
+    });
+
+    it('reads what it checked: a bomb that only jszip would find (behind a decoy) is never inflated', async () => {
+      // Given the original file, jszip reads the hidden document (here a small, honest one)…
+      const small = buildDocxBomb({ behindDecoy: true, inflatedBytes: 4096, declaredBytes: 4096 });
+      const hidden = await (await JSZip.loadAsync(small)).file('word/document.xml')?.async('string');
+      expect(hidden).toMatch(/<w:t>A{1000,}<\/w:t>/);
+      // …but the extractor reads the decoy that yauzl checked, bomb or not.
+      expect((await extract(small)).text.trim()).toBe('Decoy');
+      expect((await extract(buildDocxBomb({ behindDecoy: true }))).text.trim()).toBe('Decoy');
     });
 
     it('accepts highly compressible entries up to 1 MiB', async () => {

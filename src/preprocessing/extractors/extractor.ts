@@ -4,6 +4,12 @@ export interface ExtractionInput {
   /** Last path segment of the source key, for titles and diagnostics. */
   fileName: string;
   signal: AbortSignal;
+  /**
+   * Longest text the extraction may produce (MAX_TEXT_CHARS, in UTF-16 code units). An extractor
+   * whose output can outgrow its input (JSON paths, table padding, inflated archives) checks as it
+   * goes and throws TOO_LARGE before building more; the pipeline checks the result again.
+   */
+  maxTextChars: number;
 }
 
 export interface Extraction {

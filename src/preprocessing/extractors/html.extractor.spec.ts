@@ -9,8 +9,10 @@ const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 
 describe('HtmlExtractor', () => {
   const sut = new HtmlExtractor();
-  const extract = (bytes: Buffer, fileName = 'page.html') =>
-    sut.extract({ bytes, fileName, signal: new AbortController().signal });
+  const extract = (bytes: Buffer, fileName = 'page.html', maxTextChars = 100_000_000) =>
+    sut.extract({ bytes, fileName, signal: new AbortController().signal, maxTextChars });
+  const textOf = async (html: string, maxTextChars?: number) =>
+    (await extract(Buffer.from(html), 'page.html', maxTextChars)).text;
 
   it('handles text/html', () => {
     expect(sut.contentType).toBe('text/html');
@@ -60,10 +62,7 @@ describe('HtmlExtractor', () => {
 
   it('keeps headings as written and puts table rows on lines of their own', async () => {
     const html = '<h2>Prices</h2><table><tr><th>Item</th><th>Cost</th></tr><tr><td>Tea</td><td>3</td></tr></table>';
-    const lines = (await extract(Buffer.from(html))).text.split('\n').map((l) => l.trim());
-    expect(lines).toContain('Prices');
-    expect(lines.find((l) => l.startsWith('Item'))).toMatch(/^Item\s+Cost$/);
-    expect(lines.find((l) => l.startsWith('Tea'))).toMatch(/^Tea\s+3$/);
+    expect(await textOf(html)).toBe('Prices\n\nItem | Cost\nTea | 3');
   });
 
   it('decodes a legacy page by its <meta charset>', async () => {
@@ -84,11 +83,130 @@ describe('HtmlExtractor', () => {
     expect((await extract(bytes)).text).toBe('안녕하세요, 세계.');
   });
 
-  it('refuses bytes that are no text as CORRUPT_FILE', async () => {
+  it('refuses bytes that are no text as ENCODING_UNKNOWN', async () => {
     await expect(extract(fixture('junk.bin'), 'junk.html')).rejects.toMatchObject({
       name: 'PreprocessingError',
-      code: 'CORRUPT_FILE',
+      code: 'ENCODING_UNKNOWN',
+      retryable: false,
     });
     await expect(extract(fixture('junk.bin'), 'junk.html')).rejects.toBeInstanceOf(PreprocessingError);
+  });
+
+  it('does not trust a declared charset that leaves bytes unmapped (U+FFFD)', async () => {
+    // 0x81 means nothing in windows-1252, and the bytes are neither UTF-8 nor Korean.
+    const html = Buffer.from('<meta charset="windows-1252"><p>caf\xe9 \x81</p>', 'latin1');
+    await expect(extract(html)).rejects.toMatchObject({ code: 'ENCODING_UNKNOWN' });
+  });
+
+  it('takes the title from the first <title>, entities decoded, else from the whole first <h1>', async () => {
+    const withTitle = '<html><head><title> Fish &amp;\n Chips </title></head><body><h1>Menu</h1></body></html>';
+    expect((await extract(Buffer.from(withTitle))).title).toBe('Fish & Chips');
+    const withHeading = '<title>  </title><h1>The <em>real</em> <script>x</script>title</h1>';
+    expect((await extract(Buffer.from(withHeading))).title).toBe('The real xtitle');
+  });
+
+  describe('tables', () => {
+    it('keeps cells in reading order, one row a line, without padding', async () => {
+      const html =
+        '<table><caption>Stock</caption><thead><tr><th>Item</th><th>Note</th></tr></thead>' +
+        '<tbody><tr><td>Tea</td><td>a much longer note than any other cell</td></tr>' +
+        '<tr><td></td><td></td></tr><tr><td>Cake</td><td></td><td>extra</td></tr></tbody></table>';
+      expect(await textOf(html)).toBe(
+        'Stock\nItem | Note\nTea | a much longer note than any other cell\nCake |  | extra',
+      );
+    });
+
+    it('keeps a cell with line breaks or a nested table on its row', async () => {
+      const inner = '<table><tr><td>x</td><td>y</td></tr><tr><td>z</td></tr></table>';
+      const html = `<table><tr><td>a<br>b</td><td>${inner}</td></tr></table>`;
+      expect(await textOf(html)).toBe('a b | x | y z');
+    });
+
+    it('refuses as TOO_LARGE a table the dataTable format would have padded to rows × widest cell', async () => {
+      // About 50 KB; padded, every row would be 10,000 characters wide: some 30 million in all.
+      const wide = `<tr><td>${'w'.repeat(10_000)}</td><td>b</td></tr>`;
+      const html = `<table>${wide}${'<tr><td>a</td><td>b</td></tr>'.repeat(3_000)}</table>`;
+      await expect(textOf(html, 10_000)).rejects.toMatchObject({ code: 'TOO_LARGE', retryable: false });
+      const text = await textOf(html, 5_000_000);
+      expect(text).toHaveLength(10_004 + 3_000 * 6);
+      expect(text.endsWith('\na | b\na | b')).toBe(true);
+    });
+
+    it('counts many small tables together against the budget', async () => {
+      const html = '<table><tr><td>abcdefgh</td></tr></table>'.repeat(2_000);
+      await expect(textOf(html, 10_000)).rejects.toMatchObject({ code: 'TOO_LARGE' });
+      expect(await textOf(html, 20_000)).toBe(Array.from({ length: 2_000 }, () => 'abcdefgh').join('\n\n'));
+    });
+  });
+
+  describe('lists, quotes and rules', () => {
+    it('puts list items on lines of their own, nested lists unindented', async () => {
+      const html = '<ul><li>one</li><li>two<ol start="9"><li>nine</li><li>ten</li></ol></li></ul><p>after</p>';
+      expect(await textOf(html)).toBe('- one\n- two\n9. nine\n10. ten\n\nafter');
+    });
+
+    it('numbers in decimal whatever the type, so a roman start cannot blow up', async () => {
+      const html = '<ol type="I" start="1000000000"><li>x</li><li>y</li></ol>';
+      expect(await textOf(html)).toBe('1000000000. x\n1000000001. y');
+    });
+
+    it('does not prefix or indent deeply nested lists and quotes', async () => {
+      // html-to-text's own formats indent each level: some 3 × 250² characters here.
+      const lists = await textOf('<ul><li>a'.repeat(250));
+      expect(lists).toBe(Array.from({ length: 250 }, () => '- a').join('\n'));
+      const quotes = await textOf('<blockquote>q'.repeat(250));
+      expect(quotes).toBe(Array.from({ length: 250 }, () => 'q').join('\n\n'));
+    });
+
+    it('does not draw a rule for <hr>', async () => {
+      expect((await textOf('x<hr>y')).split(/\n+/)).toEqual(['x', 'y']);
+    });
+  });
+
+  describe('deep nesting', () => {
+    it('extracts 512 nested elements and refuses 513', async () => {
+      expect(await textOf(`${'<div>'.repeat(256)}${'<span>'.repeat(256)}deep`)).toBe('deep');
+      await expect(textOf(`${'<div>'.repeat(256)}${'<span>'.repeat(257)}deep`)).rejects.toMatchObject({
+        code: 'CORRUPT_FILE',
+      });
+    });
+
+    it.each([
+      ['<div>s', '<div>'],
+      ['<table><tr><td>s', '<table><tr><td>'],
+      ['<ul><li>s', '<ul><li>'],
+      ['<span>s', '<span>'],
+    ])('refuses 100,000 nested %s as CORRUPT_FILE, not a stack overflow', async (_case, open) => {
+      const error = await extract(Buffer.from(`${open.repeat(100_000)}x`)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreprocessingError);
+      expect(error).toMatchObject({ code: 'CORRUPT_FILE', message: 'HTML nested deeper than 512 elements' });
+    });
+  });
+
+  describe('on 1 MB pathological inputs', () => {
+    const MB = 1 << 20;
+
+    it('collapses 1 MB of whitespace between words', async () => {
+      expect(await textOf(`<p>a${' \n\t'.repeat(MB / 3)}b</p>`)).toBe('a b');
+    });
+
+    it('decodes 1 MB of entities', async () => {
+      const text = await textOf(`<p>${'&amp;'.repeat(MB / 5)}</p>`);
+      expect(text === '&'.repeat(MB / 5)).toBe(true);
+    });
+
+    it('reads 1 MB of "<" and of "# " as text', async () => {
+      expect((await textOf('<'.repeat(MB))).length).toBe(MB);
+      expect(await textOf(`<h1>${'# '.repeat(MB / 2)}</h1>`)).toHaveLength(MB - 1);
+    });
+
+    it('reads a 1 MB title', async () => {
+      const { title } = await extract(Buffer.from(`<title>${'t '.repeat(MB / 2)}</title>`));
+      expect(title).toHaveLength(MB - 1);
+    });
+
+    it('refuses 1 MB of text over a small budget', async () => {
+      await expect(textOf(`<p>${'word '.repeat(MB / 5)}</p>`, 10_000)).rejects.toMatchObject({ code: 'TOO_LARGE' });
+    });
   });
 });

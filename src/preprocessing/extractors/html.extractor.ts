@@ -1,44 +1,195 @@
-import { DomUtils, Parser, parseDocument } from 'htmlparser2';
-import { convert, HtmlToTextOptions } from 'html-to-text';
+import { compile, DomNode, FormatCallback, HtmlToTextOptions } from 'html-to-text';
+import { Parser } from 'htmlparser2';
 import * as iconv from 'iconv-lite';
+import { PreprocessingError } from '../errors/preprocessing.error';
 import { DecodedText, decodeText, TextDecodeError } from '../text';
 import { Extraction, ExtractionInput, Extractor } from './extractor';
+import { TextBudget, withinBudget } from './text-budget';
 import { decodeOrFail } from './text-decoding';
 
 // Elements whose content is not part of the readable text.
 const SKIPPED = ['head', 'title', 'script', 'style', 'template', 'noscript', 'svg', 'iframe', 'object', 'img'];
+
+// html-to-text walks the tree recursively, several stack frames per element, and overflows a
+// default (1 MB) stack somewhere between 2,000 and 6,000 levels depending on the elements; real
+// pages stay far below this. Deeper pages are refused (CORRUPT_FILE), not cut.
+const MAX_DEPTH = 512;
+
+const CELL_SEPARATOR = ' | ';
+
+/** What the formatters of one conversion share (html-to-text passes it as `builder.metadata`). */
+interface Conversion {
+  tableText: TextBudget;
+  openTables: number;
+}
+
+type BlockTextBuilder = Parameters<FormatCallback>[2];
+
+// Documented (html-to-text README, "Custom metadata") but missing from @types/html-to-text.
+const conversionOf = (builder: BlockTextBuilder): Conversion =>
+  (builder as unknown as { metadata: Conversion }).metadata;
+
+/**
+ * A table as one line per row, its cells in reading order joined by " | ", without the padding of
+ * html-to-text's dataTable format, which widens every cell to its column's widest and so makes
+ * rows × widest cell out of a small file. A caption is a row of its own.
+ */
+const formatTable: FormatCallback = (elem, walk, builder, formatOptions) => {
+  const conversion = conversionOf(builder);
+  const cell = (node: DomNode): void => {
+    builder.openTableCell();
+    walk(node.children, builder);
+    builder.closeTableCell();
+  };
+  const part = (node: DomNode): void => {
+    if (node.type !== 'tag') return;
+    if (node.name === 'thead' || node.name === 'tbody' || node.name === 'tfoot') {
+      node.children.forEach(part);
+    } else if (node.name === 'tr' || node.name === 'caption') {
+      builder.openTableRow();
+      if (node.name === 'caption') cell(node);
+      else for (const child of node.children) if (child.name === 'td' || child.name === 'th') cell(child);
+      builder.closeTableRow();
+    }
+  };
+
+  conversion.openTables++;
+  builder.openTable();
+  elem.children.forEach(part);
+  builder.closeTable({
+    tableToString: (rows) => {
+      // A cell's own line breaks (<br>, blocks, a nested table) would split its row.
+      const kept = rows
+        .map((row) => row.map((c) => c.text.replace(/\n+/g, ' ')))
+        .filter((cells) => cells.some((text) => text !== ''));
+      // Only outermost tables count: a nested table's text is part of its parent's cells.
+      if (conversion.openTables === 1) conversion.tableText.spend(tableLength(kept));
+      return kept.map((cells) => cells.join(CELL_SEPARATOR)).join('\n');
+    },
+    leadingLineBreaks: formatOptions.leadingLineBreaks,
+    trailingLineBreaks: formatOptions.trailingLineBreaks,
+  });
+  conversion.openTables--;
+};
+
+function tableLength(rows: string[][]): number {
+  let length = Math.max(rows.length - 1, 0);
+  for (const cells of rows) {
+    length += CELL_SEPARATOR.length * (cells.length - 1);
+    for (const text of cells) length += text.length;
+  }
+  return length;
+}
+
+/**
+ * A list as one line per item ("- " or "1. "), without html-to-text's list format, which indents
+ * each line of an item by its prefix, and a nested list's lines by every prefix above them
+ * (quadratic in the nesting); the numbering is always decimal (a roman start="1000000000" is a
+ * million characters).
+ */
+const formatList: FormatCallback = (elem, walk, builder, formatOptions) => {
+  const ordered = elem.name === 'ol';
+  const start = Number.parseInt(elem.attribs?.start ?? '', 10);
+  let number = Number.isSafeInteger(start) ? start : 1;
+  const nested = elem.parent?.name === 'li';
+  builder.openBlock({ leadingLineBreaks: nested ? 1 : formatOptions.leadingLineBreaks });
+  for (const child of elem.children) {
+    if (child.type === 'tag' && child.name === 'li') {
+      builder.openBlock({ leadingLineBreaks: 1 });
+      builder.addLiteral(ordered ? `${number++}. ` : '- ');
+      walk(child.children, builder);
+      builder.closeBlock({ trailingLineBreaks: 1 });
+    } else {
+      walk([child], builder);
+    }
+  }
+  builder.closeBlock({ trailingLineBreaks: nested ? 1 : formatOptions.trailingLineBreaks });
+};
 
 const TO_TEXT_OPTIONS: HtmlToTextOptions = {
   wordwrap: false,
   // Input size is bounded by MAX_SOURCE_BYTES before extraction; html-to-text's own default (16 Mi
   // characters) would silently cut the text instead.
   limits: { maxInputLength: Number.MAX_SAFE_INTEGER },
+  formatters: { readingOrderTable: formatTable, flatList: formatList },
   selectors: [
     ...SKIPPED.map((selector) => ({ selector, format: 'skip' })),
     { selector: 'a', options: { ignoreHref: true } },
     ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
-    // Cells side by side, one row a line (the default block format runs the cells together).
-    { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false, maxColumnWidth: 10_000 } },
+    { selector: 'table', format: 'readingOrderTable' },
+    { selector: 'ul', format: 'flatList' },
+    { selector: 'ol', format: 'flatList' },
+    // The other formats that repeat characters: "> " before every line of every nesting level, and
+    // a 40-character rule for a 4-byte <hr>.
+    { selector: 'blockquote', format: 'block', options: { leadingLineBreaks: 2, trailingLineBreaks: 2 } },
+    { selector: 'hr', format: 'block', options: { leadingLineBreaks: 2, trailingLineBreaks: 2 } },
   ],
 };
+
+// Compiled once: the selectors become a decision tree, the same for every page. The second argument
+// is the metadata the formatters read (typed in html-to-text's README, not in @types/html-to-text).
+const toText = compile(TO_TEXT_OPTIONS) as unknown as (html: string, conversion: Conversion) => string;
 
 // The HTML standard looks for a <meta charset> in the first 1024 bytes.
 const CHARSET_SNIFF_BYTES = 1024;
 
-/** Readable text of an HTML page (scripts, styles and markup dropped); title from <title>, else the first <h1>. */
+/**
+ * Readable text of an HTML page (scripts, styles and markup dropped); title from <title>, else the
+ * first <h1>. Apart from list prefixes and cell separators the text is no longer than the page's own
+ * text; tables are still counted against the budget as they are built, and the whole at the end.
+ */
 export class HtmlExtractor implements Extractor {
   readonly contentType = 'text/html';
 
-  async extract({ bytes }: ExtractionInput): Promise<Extraction> {
+  async extract({ bytes, maxTextChars }: ExtractionInput): Promise<Extraction> {
     const html = decodeHtml(bytes);
-    const text = convert(html, TO_TEXT_OPTIONS);
-    return { text, title: findTitle(html) };
+    const title = scan(html);
+    const text = toText(html, { tableText: new TextBudget(maxTextChars), openTables: 0 });
+    return { text: withinBudget(text, maxTextChars), title };
   }
 }
 
 /**
+ * One streaming pass (no tree, no recursion) that refuses a page nested deeper than MAX_DEPTH before
+ * html-to-text recurses into it, and finds the title: the first <title>'s text, else the first <h1>'s.
+ */
+function scan(html: string): string | undefined {
+  let depth = 0;
+  // Text collected for the first <title> and the first <h1>; `undefined` until that element opens.
+  let title: string | undefined;
+  let heading: string | undefined;
+  let titleDepth = 0;
+  let headingDepth = 0;
+  const parser = new Parser({
+    onopentag(name) {
+      if (++depth > MAX_DEPTH) {
+        throw new PreprocessingError('CORRUPT_FILE', `HTML nested deeper than ${MAX_DEPTH} elements`);
+      }
+      if (name === 'title' && title === undefined) [title, titleDepth] = ['', depth];
+      if (name === 'h1' && heading === undefined) [heading, headingDepth] = ['', depth];
+    },
+    onclosetag() {
+      if (depth === titleDepth) titleDepth = 0;
+      if (depth === headingDepth) headingDepth = 0;
+      depth--;
+    },
+    ontext(text) {
+      if (titleDepth) title += text;
+      if (headingDepth) heading += text;
+    },
+  });
+  parser.end(html);
+  for (const candidate of [title, heading]) {
+    const tidied = candidate?.replace(/\s+/g, ' ').trim();
+    if (tidied) return tidied;
+  }
+  return undefined;
+}
+
+/**
  * A BOM or valid UTF-8 decides; otherwise a charset the page declares in a <meta> beats the CP949
- * guess, since a legacy page usually says what it is.
+ * guess, since a legacy page usually says what it is. A declared charset that leaves bytes it cannot
+ * map (U+FFFD) is not trusted either: no guess at all then is ENCODING_UNKNOWN.
  */
 function decodeHtml(bytes: Buffer): string {
   let decoded: DecodedText | undefined;
@@ -50,7 +201,8 @@ function decodeHtml(bytes: Buffer): string {
   if (decoded && decoded.encoding !== 'cp949') return decoded.text;
   const declared = declaredCharset(bytes);
   if (declared && !/^utf-?(8|16)/i.test(declared) && iconv.encodingExists(declared)) {
-    return iconv.decode(bytes, declared);
+    const text = iconv.decode(bytes, declared);
+    if (!text.includes('\uFFFD')) return text;
   }
   return decoded?.text ?? decodeOrFail(bytes);
 }
@@ -68,16 +220,7 @@ function declaredCharset(bytes: Buffer): string | undefined {
     },
   });
   // Latin-1 maps every byte to one character, so the ASCII markup reads the same in any charset.
+  // The sniff window also bounds the attribute the pattern above reads.
   parser.end(bytes.subarray(0, CHARSET_SNIFF_BYTES).toString('latin1'));
   return charset || undefined;
-}
-
-function findTitle(html: string): string | undefined {
-  const doc = parseDocument(html);
-  for (const tag of ['title', 'h1']) {
-    const el = DomUtils.findOne((e) => e.name === tag, doc.children, true);
-    const title = el ? DomUtils.textContent(el).replace(/\s+/g, ' ').trim() : '';
-    if (title) return title;
-  }
-  return undefined;
 }

@@ -2,6 +2,7 @@ import { transformSync } from '@swc/core';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { buildPdfBomb, PDF_BOMB_INFLATED_BYTES } from '../../../test/factories/bombs';
 import { PreprocessingError } from '../errors/preprocessing.error';
 import { MAX_PDF_PAGES, PdfExtractor } from './pdf.extractor';
 
@@ -64,7 +65,7 @@ function buildPdf(pageTexts: string[]): Buffer {
 describe('PdfExtractor', () => {
   const sut = new PdfExtractor();
   const extract = (bytes: Buffer, fileName = 'doc.pdf', signal = new AbortController().signal) =>
-    sut.extract({ bytes, fileName, signal });
+    sut.extract({ bytes, fileName, signal, maxTextChars: 100_000_000 });
 
   beforeAll(preloadPdfjsWorker);
 
@@ -125,6 +126,29 @@ describe('PdfExtractor', () => {
     expect(error).toMatchObject({
       code: 'CORRUPT_FILE',
       message: `PDF has ${MAX_PDF_PAGES + 1} pages, over the limit of ${MAX_PDF_PAGES}`,
+    });
+  });
+
+  describe('decompression bombs (peak memory: decompression-bombs.spec.ts)', () => {
+    it(`refuses a content stream that inflates to ${PDF_BOMB_INFLATED_BYTES} bytes as TOO_LARGE`, async () => {
+      const bomb = buildPdfBomb();
+      expect(bomb.length).toBeLessThan(64 * 1024);
+      const error = await extract(bomb, 'bomb.pdf').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreprocessingError);
+      expect(error).toMatchObject({
+        code: 'TOO_LARGE',
+        retryable: false,
+        message: expect.stringMatching(/^PDF needs more than the 256 MiB of buffer memory/),
+      });
+    });
+
+    it('refuses a bomb in the XMP metadata, which pdf.js reads whole and then ignores the failure of', async () => {
+      await expect(extract(buildPdfBomb({ metadataBomb: true }))).rejects.toMatchObject({ code: 'TOO_LARGE' });
+    });
+
+    it('still reads an ordinary PDF afterwards', async () => {
+      await extract(buildPdfBomb()).catch(() => undefined);
+      expect((await extract(fixture('sample.pdf'), 'sample.pdf')).pages).toBe(2);
     });
   });
 

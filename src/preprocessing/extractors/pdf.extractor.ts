@@ -1,5 +1,6 @@
 import { PasswordException, PDFParse } from 'pdf-parse';
 import { PreprocessingError } from '../errors/preprocessing.error';
+import { withAllocationBudget } from './allocation-budget';
 import { Extraction, ExtractionInput, Extractor } from './extractor';
 
 /** A PDF with more pages is refused before any page is read. */
@@ -21,6 +22,12 @@ export class PdfExtractor implements Extractor {
 
   async extract({ bytes, signal }: ExtractionInput): Promise<Extraction> {
     signal.throwIfAborted();
+    // pdf.js keeps each decoded stream whole in one growing Uint8Array, outside the worker's heap
+    // limit: a few KB of chained /FlateDecode would take gigabytes (see allocation-budget.ts).
+    return withAllocationBudget('PDF', () => this.parse(bytes, signal));
+  }
+
+  private async parse(bytes: Buffer, signal: AbortSignal): Promise<Extraction> {
     const parser = new PDFParse({
       // A copy: pdf.js takes ownership of the array it is given.
       data: new Uint8Array(bytes),

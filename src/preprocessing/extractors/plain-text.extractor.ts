@@ -1,10 +1,12 @@
 import { Extraction, ExtractionInput, Extractor } from './extractor';
+import { withinBudget } from './text-budget';
 import { decodeOrFail } from './text-decoding';
 
 export class PlainTextExtractor implements Extractor {
   readonly contentType = 'text/plain';
 
-  async extract({ bytes }: ExtractionInput): Promise<Extraction> {
-    return { text: decodeOrFail(bytes) };
+  // Decoding never makes more UTF-16 units than there are bytes, so checking afterwards is enough.
+  async extract({ bytes, maxTextChars }: ExtractionInput): Promise<Extraction> {
+    return { text: withinBudget(decodeOrFail(bytes), maxTextChars) };
   }
 }

@@ -172,6 +172,40 @@ describe('chunkText', () => {
     }
   });
 
+  describe('on 1 MB inputs', () => {
+    const MB = 1 << 20;
+
+    it('hard-cuts a text with no spaces or sentence ends into full windows', () => {
+      const text = 'abcdefghij'.repeat(MB / 10);
+      const chunks = sut(text);
+      expect(chunks).toHaveLength(Math.ceil((text.length - 100) / 900));
+      chunks.slice(0, -1).forEach((c, i) => expect([c.char_start, c.char_end]).toEqual([i * 900, i * 900 + 1000]));
+      expectConsistent(text, chunks, 1000, 100);
+    });
+
+    it('chunks a run of spaces', () => {
+      const text = ' '.repeat(MB);
+      const chunks = sut(text);
+      expect(chunks[1]).toMatchObject({ char_start: 900, char_end: 1900 });
+      expectConsistent(text, chunks, 1000, 100);
+    });
+
+    it('chunks emoji by code points without splitting a surrogate pair', () => {
+      const text = '😀'.repeat(MB / 2);
+      const chunks = sut(text);
+      expect(chunks[1]).toMatchObject({ char_start: 900, char_end: 1900, text: '😀'.repeat(1000) });
+      expectConsistent(text, chunks, 1000, 100);
+    });
+
+    it('keeps offsets in code points when emoji and ASCII mix', () => {
+      const text = 'ab😀 cd. '.repeat(MB / 16);
+      const cps = [...text];
+      const chunks = sut(text);
+      for (const c of chunks) expect(cps.slice(c.char_start, c.char_end).join('')).toBe(c.text);
+      expectConsistent(text, chunks, 1000, 100);
+    });
+  });
+
   it('rejects invalid options', () => {
     expect(() => sut('abc', { size: 0 })).toThrow(RangeError);
     expect(() => sut('abc', { size: 10, overlap: 10 })).toThrow(RangeError);

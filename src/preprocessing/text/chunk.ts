@@ -16,35 +16,95 @@ const DEFAULT_OVERLAP = 100;
 // Only the tail of a window is searched for a natural boundary so chunks stay close to full size.
 const CUT_SEARCH_SHARE = 0.3;
 
-const SPACED_SENTENCE_END = new Set(['.', '!', '?', '…']);
+const LF = 0x0a;
+const SPACED_SENTENCE_END = new Set(['.', '!', '?', '…'].map((c) => c.charCodeAt(0)));
 // CJK full-width terminators are not followed by spaces in Chinese/Japanese text.
-const CJK_SENTENCE_END = new Set(['。', '！', '？']);
+const CJK_SENTENCE_END = new Set(['。', '！', '？'].map((c) => c.charCodeAt(0)));
 
-const isSpace = (ch: string | undefined): boolean => ch !== undefined && /\s/u.test(ch);
-
-function isSentenceCut(cps: string[], p: number): boolean {
-  const prev = cps[p - 1];
-  // Paragraph break: end the chunk before the newline rather than after it.
-  if (cps[p] === '\n' && prev !== '\n') return true;
-  if (CJK_SENTENCE_END.has(prev)) return true;
-  return SPACED_SENTENCE_END.has(prev) && (p === cps.length || isSpace(cps[p]));
+/**
+ * The characters of `/\s/u`. All of them (and every sentence terminator above) are in the BMP, so
+ * testing single UTF-16 units is exact: a surrogate is never one of them.
+ */
+function isSpaceCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
-/** Returns the exclusive end of the chunk that starts at `start` and may not reach `limit`. */
-function findCut(cps: string[], start: number, limit: number, size: number): number {
-  const earliest = Math.max(start + 1, limit - Math.floor(size * CUT_SEARCH_SHARE));
-  for (let p = limit; p >= earliest; p--) if (isSentenceCut(cps, p)) return p;
-  for (let p = limit; p >= earliest; p--) if (isSpace(cps[p]) && !isSpace(cps[p - 1])) return p;
+const isHighSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+// A pair is a high surrogate directly followed by a low one; any other surrogate counts as one code
+// point on its own, as Array.from would count it. Stepping this way never lands inside a pair.
+function nextUnit(text: string, u: number): number {
+  return isHighSurrogate(text.charCodeAt(u)) && isLowSurrogate(text.charCodeAt(u + 1)) ? u + 2 : u + 1;
+}
+
+function prevUnit(text: string, u: number): number {
+  return isLowSurrogate(text.charCodeAt(u - 1)) && isHighSurrogate(text.charCodeAt(u - 2)) ? u - 2 : u - 1;
+}
+
+// charCodeAt past either end is NaN, which is no space: the code point "before 0" or "at the end".
+const isSpaceAt = (text: string, u: number): boolean => isSpaceCode(text.charCodeAt(u));
+
+/** Whether a chunk may end before the code point starting at UTF-16 index `u`. */
+function isSentenceCut(text: string, u: number): boolean {
+  const prev = text.charCodeAt(u - 1);
+  // Paragraph break: end the chunk before the newline rather than after it.
+  if (text.charCodeAt(u) === LF && prev !== LF) return true;
+  if (CJK_SENTENCE_END.has(prev)) return true;
+  return SPACED_SENTENCE_END.has(prev) && (u === text.length || isSpaceAt(text, u));
+}
+
+/** A position in the text, both as a code-point offset and as a UTF-16 index. */
+interface Position {
+  cp: number;
+  u: number;
+}
+
+/** The exclusive end of the chunk that starts at `start` and may not reach `limit` (inside the text). */
+function findCut(text: string, start: Position, limit: Position, size: number): Position {
+  const earliest = Math.max(start.cp + 1, limit.cp - Math.floor(size * CUT_SEARCH_SHARE));
+  for (let cp = limit.cp, u = limit.u; cp >= earliest; cp--, u = prevUnit(text, u)) {
+    if (isSentenceCut(text, u)) return { cp, u };
+  }
+  for (let cp = limit.cp, u = limit.u; cp >= earliest; cp--, u = prevUnit(text, u)) {
+    if (isSpaceAt(text, u) && !isSpaceAt(text, u - 1)) return { cp, u };
+  }
   return limit;
 }
 
-function nextStart(cps: string[], start: number, end: number, overlap: number): number {
-  const candidate = Math.max(end - overlap, start + 1);
-  for (let q = candidate; q < end; q++) if (!isSpace(cps[q]) && isSpace(cps[q - 1])) return q;
+function nextStart(text: string, start: Position, end: Position, overlap: number): Position {
+  let candidate: Position;
+  if (end.cp - overlap > start.cp + 1) {
+    let u = end.u;
+    for (let i = 0; i < overlap; i++) u = prevUnit(text, u);
+    candidate = { cp: end.cp - overlap, u };
+  } else {
+    candidate = { cp: start.cp + 1, u: nextUnit(text, start.u) };
+  }
+  for (let cp = candidate.cp, u = candidate.u; cp < end.cp; cp++, u = nextUnit(text, u)) {
+    if (!isSpaceAt(text, u) && isSpaceAt(text, u - 1)) return { cp, u };
+  }
   // No word starts inside the overlap (e.g. a hard-cut long word): keep the raw overlap.
   return candidate;
 }
 
+/**
+ * Splits text into chunks of at most `size` code points, overlapping by at most `overlap`. Works on
+ * UTF-16 indices and counts code points as it steps, so no per-code-point array is built; each
+ * chunk costs O(size), which keeps the whole run linear in the text (and in the output) length.
+ */
 export function chunkText(text: string, opts: ChunkOptions = {}): TextChunk[] {
   const size = opts.size ?? DEFAULT_SIZE;
   const overlap = opts.overlap ?? DEFAULT_OVERLAP;
@@ -53,16 +113,18 @@ export function chunkText(text: string, opts: ChunkOptions = {}): TextChunk[] {
     throw new RangeError(`chunk overlap must be an integer in [0, size), got ${overlap}`);
   }
 
-  // Working on code points guarantees surrogate pairs are never split and offsets count code points.
-  const cps = Array.from(text);
   const chunks: TextChunk[] = [];
-  let start = 0;
-  while (start < cps.length) {
-    const limit = start + size;
-    const end = limit >= cps.length ? cps.length : findCut(cps, start, limit, size);
-    chunks.push({ index: chunks.length, text: cps.slice(start, end).join(''), char_start: start, char_end: end });
-    if (end === cps.length) break;
-    start = nextStart(cps, start, end, overlap);
+  let start: Position = { cp: 0, u: 0 };
+  while (start.u < text.length) {
+    const limit: Position = { ...start };
+    while (limit.cp - start.cp < size && limit.u < text.length) {
+      limit.u = nextUnit(text, limit.u);
+      limit.cp++;
+    }
+    const end = limit.u >= text.length ? limit : findCut(text, start, limit, size);
+    chunks.push({ index: chunks.length, text: text.slice(start.u, end.u), char_start: start.cp, char_end: end.cp });
+    if (end.u >= text.length) break;
+    start = nextStart(text, start, end, overlap);
   }
   return chunks;
 }

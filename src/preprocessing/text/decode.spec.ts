@@ -55,6 +55,48 @@ describe('decodeText', () => {
   it('throws when a UTF-8 BOM is followed by invalid UTF-8', () => {
     expect(() => sut(new Uint8Array([0xef, 0xbb, 0xbf, 0xff, 0xff]))).toThrow(TextDecodeError);
   });
+
+  it('keeps stray control characters of UTF-8 text for normalisation to remove', () => {
+    const text = 'hello\u0000 wor\u0007ld \u001b[0m done';
+    expect(sut(Buffer.from(text, 'utf8'))).toEqual({ text, encoding: 'utf-8' });
+  });
+
+  it.each([
+    ['an odd length', Buffer.from([0xff, 0xfe, 0x41, 0x00, 0x42])],
+    ['an unpaired high surrogate', Buffer.from([0xff, 0xfe, 0x41, 0x00, 0x3d, 0xd8, 0x41, 0x00])],
+    ['an unpaired low surrogate (big-endian)', Buffer.from([0xfe, 0xff, 0x00, 0x41, 0xde, 0x00])],
+  ])('throws for UTF-16 with %s instead of yielding U+FFFD', (_case, bytes) => {
+    expect(() => sut(bytes)).toThrow(TextDecodeError);
+  });
+
+  it('keeps astral characters of UTF-16BE and leaves the input bytes unswapped', () => {
+    const bytes = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('a😀', 'utf16le').swap16()]);
+    const copy = Buffer.from(bytes);
+    expect(sut(bytes)).toEqual({ text: 'a😀', encoding: 'utf-16be' });
+    expect(bytes).toEqual(copy);
+  });
+
+  it('refuses Latin-1 text rather than guessing', () => {
+    expect(() => sut(Buffer.from('café crème brûlée, naïve façade', 'latin1'))).toThrow(TextDecodeError);
+  });
+
+  it('refuses Shift_JIS kana, which CP949 would read as rare Hangul syllables without a U+FFFD', () => {
+    const bytes = iconv.encode('こんにちは、さようなら。ありがとうございます。', 'shift_jis');
+    expect(iconv.decode(bytes, 'cp949')).not.toContain('\uFFFD');
+    expect(() => sut(bytes)).toThrow(TextDecodeError);
+  });
+
+  it('accepts CP949 text that uses a few of its extension syllables', () => {
+    const korean = '똠방각하와 펲시콜라는 확장 완성형 글자를 시험합니다.';
+    expect(sut(iconv.encode(korean, 'cp949'))).toEqual({ text: korean, encoding: 'cp949' });
+  });
+
+  it('decodes 1 MB of CP949 and refuses 1 MB of bytes that only look like it', () => {
+    const korean = '가나다라마바사 아자차카타파하. '.repeat(65_536);
+    expect(sut(iconv.encode(korean, 'cp949'))).toEqual({ text: korean, encoding: 'cp949' });
+    // Valid CP949 byte pairs, but Hanja: no Korean document is written in them alone.
+    expect(() => sut(iconv.encode('漢字'.repeat(1 << 18), 'cp949'))).toThrow(TextDecodeError);
+  });
 });
 
 describe('looksBinary', () => {
@@ -64,8 +106,39 @@ describe('looksBinary', () => {
     expect(sut(pseudoRandomBytes(4096))).toBe(true);
   });
 
-  it('flags NUL bytes', () => {
-    expect(sut(Buffer.from('abc\0def', 'latin1'))).toBe(true);
+  it('flags random binary that has NUL bytes, however short', () => {
+    const bytes = pseudoRandomBytes(128);
+    expect(bytes.includes(0)).toBe(true);
+    expect(sut(bytes)).toBe(true);
+  });
+
+  it('does not flag text for a few stray control bytes, NUL included', () => {
+    expect(sut(Buffer.from('abc\0def', 'latin1'))).toBe(false);
+    expect(sut(Buffer.from('hello\u0000 wor\u0007ld \u001b[0m done', 'utf8'))).toBe(false);
+  });
+
+  it('tolerates up to 10% controls in text that decodes, up to 2% in bytes that do not', () => {
+    const utf8 = (controls: number) => Buffer.from(`${'word '.repeat(20)}${'\u0000'.repeat(controls)}`, 'utf8');
+    expect(sut(utf8(11))).toBe(false);
+    expect(sut(utf8(12))).toBe(true);
+    const latin1 = (controls: number) =>
+      Buffer.from(`${'caf\u00e9 '.repeat(40)}${'\u0007'.repeat(controls)}`, 'latin1');
+    expect(sut(latin1(0))).toBe(false);
+    expect(sut(latin1(4))).toBe(false);
+    expect(sut(latin1(5))).toBe(true);
+  });
+
+  it('accepts CP949 text with a few controls', () => {
+    expect(sut(iconv.encode('안녕하세요 반갑습니다\u0007 '.repeat(4), 'cp949'))).toBe(false);
+  });
+
+  it('does not count a character cut at the end of the 8 KiB sample against the text', () => {
+    // 3.6% controls, so only decoding decides; 8192 falls inside a three-byte character.
+    const utf8 = Buffer.from('한한한한한한한한한\u0007'.repeat(400), 'utf8');
+    expect(sut(utf8)).toBe(false);
+    // The same with CP949: 8192 falls between the two bytes of a syllable.
+    const cp949 = iconv.encode(`x${'안녕하세요 반갑습니다\u0007'.repeat(400)}`, 'cp949');
+    expect(sut(cp949)).toBe(false);
   });
 
   it('flags a high share of control bytes even without NUL', () => {

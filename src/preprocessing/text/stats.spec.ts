@@ -14,4 +14,11 @@ describe('textStats', () => {
   it('does not count whitespace-only text as words', () => {
     expect(sut(' \n\t\u3000')).toEqual({ characters: 4, words: 0 });
   });
+
+  it('counts 1 MB texts of one long word, of spaces and of emoji', () => {
+    const MB = 1 << 20;
+    expect(sut('x'.repeat(MB))).toEqual({ characters: MB, words: 1 });
+    expect(sut(' '.repeat(MB))).toEqual({ characters: MB, words: 0 });
+    expect(sut('😀 '.repeat(MB / 4))).toEqual({ characters: MB / 2, words: MB / 4 });
+  });
 });

@@ -6,5 +6,9 @@ export interface TextStats {
 export function textStats(text: string): TextStats {
   let characters = 0;
   for (const _ of text) characters++;
-  return { characters, words: text.match(/\S+/g)?.length ?? 0 };
+  // Counted match by match: `match(/\S+/g)` would build an array holding every word of the text.
+  const word = /\S+/g;
+  let words = 0;
+  while (word.exec(text) !== null) words++;
+  return { characters, words };
 }

@@ -29,4 +29,12 @@ describe('validateFileList', () => {
   ])('rejects %s', (_name, files, code) => {
     expect(codeOf(files)).toBe(code);
   });
+
+  it('rejects a bucket the policy does not allow, naming the index but not the bucket', () => {
+    const allowed = (bucket: string) => bucket === 'sources';
+    expect(sut(['s3://sources/a.txt'], allowed)).toEqual(['s3://sources/a.txt']);
+    expect(() => sut(['s3://sources/a.txt', 's3://programs/x.json'], allowed)).toThrow(
+      expect.objectContaining({ code: 'SOURCE_BUCKET_NOT_ALLOWED', message: expect.stringContaining('files[1]') }),
+    );
+  });
 });

@@ -19,3 +19,15 @@ export class ProgramBusyError extends DomainError {
     super('PROGRAM_BUSY', 409, `program ${programId} is being processed or retried right now`);
   }
 }
+
+/**
+ * Every running manual retry holds a database connection for its lock; past MAX_CONCURRENT_RETRIES
+ * on one replica the caller is asked to come back (Retry-After) instead of queueing.
+ */
+export class RetryCapacityError extends DomainError {
+  constructor(limit: number, retryAfterSeconds: number) {
+    super('RETRY_CAPACITY', 429, `this instance is already running ${limit} retries; try again shortly`, {
+      'Retry-After': String(retryAfterSeconds),
+    });
+  }
+}

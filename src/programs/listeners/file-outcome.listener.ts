@@ -29,7 +29,7 @@ export class FileOutcomeListener {
 
   @OnBusEvent(DocumentStoredEvent)
   async onDocumentStored({ payload }: DocumentStoredEvent): Promise<void> {
-    await this.files.markDone(payload.programId, payload.sourceIndex, payload.s3Path);
+    await this.files.markDone(payload.programId, payload.sourceIndex, payload.s3Path, payload.attempt);
     this.tracker.record(payload.programId, payload.sourceIndex, { state: 'done' });
   }
 
@@ -44,9 +44,11 @@ export class FileOutcomeListener {
   }
 
   private async recordFailure(stage: FailureStage, p: FileFailurePayload, processedS3Path?: string): Promise<void> {
-    // `attempt` is the file's retry_count for this attempt, so the backoff grows with each one.
+    // `attempt` is this attempt's number (0 in the first run), so the backoff grows with each one,
+    // and a file that reaches RETRY_MAX_ATTEMPTS is exhausted whoever (operator or scheduler) took it there.
     const plan = planRetry({ retryable: p.retryable, retryCount: p.attempt }, this.config.retry, this.clock.now());
     await this.files.markFailed(p.programId, p.sourceIndex, stage, {
+      attempt: p.attempt,
       error: p.error,
       errorCode: p.errorCode,
       retryable: p.retryable,

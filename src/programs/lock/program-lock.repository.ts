@@ -20,6 +20,10 @@ export type LockMode = 'nowait' | 'skip-locked';
 // loses the lock instead of keeping it forever. The heartbeat keeps a live holder well inside it.
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 20_000;
 const HEARTBEAT_MS = 5_000;
+// A heartbeat unanswered this long means the connection (or the server) is gone or stalled: the
+// holder stops at once rather than work on under a lock it may no longer have.
+const HEARTBEAT_DEADLINE_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 10_000;
 const LOCK_NOT_AVAILABLE = '55P03';
 
 @Injectable()
@@ -30,11 +34,14 @@ export class ProgramLockRepository implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.pool = new Pool({
       connectionString: config.databaseUrl,
-      max: 64,
+      // One connection per lock held: programs run and retried in parallel here, manual retries
+      // (capped by MAX_CONCURRENT_RETRIES) and a spare for recovery. Never more can be asked for.
+      max: config.programsInParallel * 2 + config.retry.maxConcurrentManual + 2,
       keepAlive: true,
       application_name: 'program-lock',
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
-      connectionTimeoutMillis: 10_000,
+      statement_timeout: config.db.statementTimeoutMs,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     });
     // An idle pooled client whose server went away must not crash the process.
     this.pool.on('error', (e) => this.logger.warn(`lock pool connection lost: ${e.message}`));
@@ -43,9 +50,14 @@ export class ProgramLockRepository implements OnApplicationShutdown {
   /**
    * FOR NO KEY UPDATE rather than FOR UPDATE: it excludes every other holder just the same, but not
    * the key-share locks that inserting a Document (a foreign key to the program) takes, which the
-   * holder's own workers need. Null when someone else holds the lock (or, with skip-locked, when the row does not exist). */
+   * holder's own workers need. Null when someone else holds the lock (or, with skip-locked, when the
+   * row does not exist).
+   */
   async tryAcquire(programId: string, mode: LockMode): Promise<ProgramLease | null> {
     const client = await this.pool.connect();
+    // From connect to release a checked-out client has no pool listener: an 'error' event without
+    // one (the server resets the connection during BEGIN or ROLLBACK) would crash the process.
+    const errors = new ConnectionErrors(client);
     try {
       await client.query('BEGIN');
       const res = await client.query(
@@ -53,23 +65,33 @@ export class ProgramLockRepository implements OnApplicationShutdown {
         [programId],
       );
       if (res.rowCount === 0) {
-        await client.query('ROLLBACK');
-        client.release();
+        await this.end(client, errors);
         return null;
       }
     } catch (e) {
       if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        client.release();
+        await this.end(client, errors);
         return null;
       }
-      client.release(e as Error);
+      errors.detachAfter(() => client.release(e as Error));
       throw e;
     }
-    return this.lease(programId, client);
+    return this.lease(programId, client, errors);
   }
 
-  private lease(programId: string, client: PoolClient): ProgramLease {
+  /** Ends the lock transaction and hands the connection back (or drops it when the session is gone). */
+  private async end(client: PoolClient, errors: ConnectionErrors): Promise<void> {
+    try {
+      // Nothing was written in this transaction: it only ever held the lock.
+      await client.query('ROLLBACK');
+      errors.detachAfter(() => client.release());
+    } catch (e) {
+      // The session is gone, and the lock with it; drop the connection from the pool.
+      errors.detachAfter(() => client.release(e as Error));
+    }
+  }
+
+  private lease(programId: string, client: PoolClient, errors: ConnectionErrors): ProgramLease {
     const controller = new AbortController();
     let released = false;
     const lose = (reason: string) => {
@@ -77,10 +99,20 @@ export class ProgramLockRepository implements OnApplicationShutdown {
       this.logger.warn(`lock on ${programId} lost: ${reason}`);
       controller.abort(new Error(`lock lost: ${reason}`));
     };
-    const onError = (e: Error) => lose(e.message);
-    client.on('error', onError);
+    errors.onError = (e) => lose(e.message);
     const heartbeat = setInterval(() => {
-      client.query('SELECT 1').catch((e: Error) => lose(e.message));
+      const deadline = setTimeout(() => {
+        lose(`heartbeat unanswered after ${HEARTBEAT_DEADLINE_MS} ms`);
+        // Close the socket now: if the server can still see it, it ends the session and frees the row.
+        destroyConnection(client);
+      }, HEARTBEAT_DEADLINE_MS);
+      client.query('SELECT 1').then(
+        () => clearTimeout(deadline),
+        (e: Error) => {
+          clearTimeout(deadline);
+          lose(e.message);
+        },
+      );
     }, HEARTBEAT_MS);
     heartbeat.unref();
 
@@ -91,15 +123,12 @@ export class ProgramLockRepository implements OnApplicationShutdown {
         if (released) return;
         released = true;
         clearInterval(heartbeat);
-        client.off('error', onError);
-        try {
-          // Nothing was written in this transaction: it only ever held the lock.
-          await client.query('ROLLBACK');
-          client.release();
-        } catch (e) {
-          // The session is gone, and the lock with it; drop the connection from the pool.
-          client.release(e as Error);
+        if (controller.signal.aborted) {
+          // A lost lock's session is not trusted again: drop the connection rather than reuse it.
+          errors.detachAfter(() => client.release(new Error('lock lost')));
+          return;
         }
+        await this.end(client, errors);
       },
     };
   }
@@ -107,4 +136,28 @@ export class ProgramLockRepository implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** Keeps an 'error' listener on a checked-out client for exactly as long as it is checked out. */
+class ConnectionErrors {
+  onError: (e: Error) => void = () => undefined;
+  private readonly listener = (e: Error) => this.onError(e);
+
+  constructor(private readonly client: PoolClient) {
+    client.on('error', this.listener);
+  }
+
+  /** Runs the release, then removes the listener: the pool's own idle listener takes over. */
+  detachAfter(release: () => void): void {
+    try {
+      release();
+    } finally {
+      this.client.off('error', this.listener);
+    }
+  }
+}
+
+function destroyConnection(client: PoolClient): void {
+  // pg exposes no public way to drop a busy connection; its socket is the one thing that ends it.
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
