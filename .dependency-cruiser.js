@@ -1,8 +1,9 @@
 /**
  * Module boundaries: a feature module (programs, preprocessing, documents, retry) never imports
- * another's internals. Cross-module effects go through the event catalogue (src/events); what a
- * module may take from another is its Nest module (to import it), its read-only query service,
- * its pure policies and its types.
+ * another's internals. A request that needs an answer is a command or query on the bus (the class
+ * lives in the owning module's commands/ or queries/, its one handler beside it); a fact is an
+ * event from src/events. What a module may take from another is those message classes, its pure
+ * policies and its types — never a service, repository or handler.
  */
 const FEATURES = '(programs|preprocessing|documents|retry)';
 
@@ -11,14 +12,13 @@ module.exports = {
     {
       name: 'no-cross-module-internals',
       severity: 'error',
-      comment: 'Use an event from src/events or the other module\'s *-query.service.ts instead.',
+      comment: "Send the other module's command or query on the bus (its commands/ or queries/), or publish an event.",
       from: { path: `^src/${FEATURES}/` },
       to: {
         path: `^src/${FEATURES}/`,
         pathNot: [
           '^src/$1/',
-          `^src/${FEATURES}/[^/]+\\.module\\.ts$`,
-          `^src/${FEATURES}/[^/]+-query\\.service\\.ts$`,
+          `^src/${FEATURES}/(commands|queries)/[^/]+\\.(command|query)\\.ts$`,
           `^src/${FEATURES}/[^/]+\\.(policy|types)\\.ts$`,
         ],
       },
@@ -27,7 +27,11 @@ module.exports = {
       name: 'shared-code-stays-below-features',
       severity: 'error',
       comment: 'common/, events/, storage/, database/ and config/ must not depend on a feature module.',
-      from: { path: '^src/(common|events|storage|config|infra|metrics|cli)/' },
+      // The ORM config is where the entities are listed: the one place below the features that names them.
+      from: {
+        path: '^src/(common|events|storage|config|infra|metrics|cli|database)/',
+        pathNot: '^src/database/orm\\.config\\.ts$',
+      },
       to: { path: `^src/${FEATURES}/` },
     },
     {

@@ -1,4 +1,7 @@
-/** Two projects: pure-logic unit specs beside the code, and e2e specs that boot the app on real servers. */
+/**
+ * Three projects: pure-logic unit specs beside the code, e2e specs that boot the app on real servers,
+ * and the fault suite, which runs the built service as processes.
+ */
 const swc = [
   '@swc/jest',
   {
@@ -26,6 +29,18 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['<rootDir>/test/faults/'],
+      transform: { '^.+\\.ts$': swc },
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+    },
+    {
+      // The built service as processes, its surroundings failing under it: slow, and run on its own
+      // (npx jest --selectProjects faults), still part of npm test.
+      displayName: 'faults',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/faults/**/*.e2e-spec.ts'],
       transform: { '^.+\\.ts$': swc },
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

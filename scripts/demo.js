@@ -39,18 +39,38 @@ function step(title) {
 
 function cli(args) {
   console.log(`$ batch-ingest ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [CLI, ...args], { stdio: 'inherit', env: { ...process.env, INGEST_API_URL: API } });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, INGEST_API_URL: API },
+  });
   return r.status;
 }
 
 function makeSampleSet(dir) {
   for (let i = 0; i < 80; i++) writeFileSync(join(dir, `report-${i}.txt`), `Report ${i}\n\n${pick(EN, i, 6)}\n`);
   for (let i = 0; i < 60; i++) writeFileSync(join(dir, `보고서-${i}.txt`), `보고서 ${i}\n\n${pick(KO, i, 6)}\n`);
-  for (let i = 0; i < 10; i++) writeFileSync(join(dir, `legacy-cp949-${i}.txt`), iconv.encode(`옛 문서 ${i}. ${pick(KO, i, 3)}\n`, 'cp949'));
-  for (let i = 0; i < 30; i++) writeFileSync(join(dir, `note-${i}.md`), `# Meeting note ${i}\n\n${pick(EN, i, 3)}\n\n## 요약\n\n${pick(KO, i, 2)}\n`);
-  for (let i = 0; i < 20; i++) writeFileSync(join(dir, `record-${i}.json`), JSON.stringify({ title: `Record ${i}`, body: pick(EN, i, 2), tags: ['demo', '데모'] }));
-  for (let i = 0; i < 10; i++) writeFileSync(join(dir, `table-${i}.csv`), `city,visits,note\nSeoul,${100 + i},"busy, as usual"\nBusan,${50 + i},quiet\n`);
-  for (let i = 0; i < 10; i++) writeFileSync(join(dir, `page-${i}.html`), `<html><head><title>Page ${i}</title></head><body><h1>Page ${i}</h1><p>${pick(EN, i, 2)}</p><script>track()</script></body></html>`);
+  for (let i = 0; i < 10; i++)
+    writeFileSync(join(dir, `legacy-cp949-${i}.txt`), iconv.encode(`옛 문서 ${i}. ${pick(KO, i, 3)}\n`, 'cp949'));
+  for (let i = 0; i < 30; i++)
+    writeFileSync(
+      join(dir, `note-${i}.md`),
+      `# Meeting note ${i}\n\n${pick(EN, i, 3)}\n\n## 요약\n\n${pick(KO, i, 2)}\n`,
+    );
+  for (let i = 0; i < 20; i++)
+    writeFileSync(
+      join(dir, `record-${i}.json`),
+      JSON.stringify({ title: `Record ${i}`, body: pick(EN, i, 2), tags: ['demo', '데모'] }),
+    );
+  for (let i = 0; i < 10; i++)
+    writeFileSync(
+      join(dir, `table-${i}.csv`),
+      `city,visits,note\nSeoul,${100 + i},"busy, as usual"\nBusan,${50 + i},quiet\n`,
+    );
+  for (let i = 0; i < 10; i++)
+    writeFileSync(
+      join(dir, `page-${i}.html`),
+      `<html><head><title>Page ${i}</title></head><body><h1>Page ${i}</h1><p>${pick(EN, i, 2)}</p><script>track()</script></body></html>`,
+    );
   for (let i = 0; i < 5; i++) {
     copyFileSync(join(FIXTURES, 'sample.pdf'), join(dir, `brochure-${i}.pdf`));
     copyFileSync(join(FIXTURES, 'sample.docx'), join(dir, `letter-${i}.docx`));
@@ -63,7 +83,10 @@ function makeSampleSet(dir) {
 }
 
 async function main() {
-  const ready = await fetch(`${API}/health/ready`).then((r) => r.status, () => 0);
+  const ready = await fetch(`${API}/health/ready`).then(
+    (r) => r.status,
+    () => 0,
+  );
   if (ready !== 200) {
     console.error(`The service is not ready at ${API}. Start it first (npm start) and run npm run demo again.`);
     process.exit(1);
@@ -74,14 +97,19 @@ async function main() {
   try {
     step('Making a sample set: 234 files in 8 formats, English and Korean (UTF-8 and CP949), 4 of them broken');
     makeSampleSet(folder);
-    const late = Array.from({ length: 6 }, (_, i) => ({ key: `late-${Date.now()}/appendix-${i}.txt`, body: `Appendix ${i}. ${pick(EN, i, 3)}` }));
+    const late = Array.from({ length: 6 }, (_, i) => ({
+      key: `late-${Date.now()}/appendix-${i}.txt`,
+      body: `Appendix ${i}. ${pick(EN, i, 3)}`,
+    }));
     const manifest = join(work, 'not-yet-uploaded.txt');
     writeFileSync(manifest, late.map((f) => `s3://${BUCKET}/${f.key}`).join('\n') + '\n');
     console.log(`6 more files are listed in the program but not uploaded yet (${manifest})`);
 
     step('Ingesting with the CLI (uploads the folder, creates the program, follows it)');
     cli(['ingest', folder, '--user', USER, '--bucket', BUCKET, '--files-from', manifest]);
-    const list = spawnSync(process.execPath, [CLI, 'list', '--user', USER], { env: { ...process.env, INGEST_API_URL: API } });
+    const list = spawnSync(process.execPath, [CLI, 'list', '--user', USER], {
+      env: { ...process.env, INGEST_API_URL: API },
+    });
     const programId = /prog_[0-9a-f]{24}/.exec(list.stdout.toString())[0];
 
     step('The missing files arrive in S3');

@@ -43,8 +43,7 @@ function write(name, bytes) {
 // Text formats
 
 const SAMPLE_TXT =
-  'The quick brown fox jumps over the lazy dog.\n' +
-  'This plain text fixture is used by the preprocessing tests.\n';
+  'The quick brown fox jumps over the lazy dog.\n' + 'This plain text fixture is used by the preprocessing tests.\n';
 
 const SAMPLE_MD =
   '# Markdown Title\n' +
@@ -260,7 +259,9 @@ async function smallEntry(name, text) {
 }
 
 async function makeZipBomb() {
-  const head = Buffer.from(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="${W_NS}"><w:body><w:p><w:r><w:t>`);
+  const head = Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="${W_NS}"><w:body><w:p><w:r><w:t>`,
+  );
   const tail = Buffer.from('</w:t></w:r></w:p></w:body></w:document>');
   const piece = Buffer.alloc(MiB, 'A');
   const document = await deflateStreamed(function* () {
@@ -292,7 +293,10 @@ async function main() {
   write('utf16le-bom.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(UTF16LE_TEXT, 'utf-16le')]));
 
   // Hostile inputs.
-  write('corrupt.pdf', Buffer.concat([Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'), pseudoRandomBytes(4096, 1234)]));
+  write(
+    'corrupt.pdf',
+    Buffer.concat([Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'), pseudoRandomBytes(4096, 1234)]),
+  );
   write('truncated.docx', docx.subarray(0, Math.floor(docx.length / 2)));
   write('zip-bomb.docx', await makeZipBomb());
   write('junk.bin', pseudoRandomBytes(4096, 42));

@@ -1,5 +1,6 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerOptions } from './common/logging';
@@ -9,7 +10,6 @@ import { AppConfigModule } from './config/config.module';
 import { LifecycleModule } from './common/lifecycle';
 import { ormConfig } from './database/orm.config';
 import { DocumentsModule } from './documents/documents.module';
-import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PreprocessingModule } from './preprocessing/preprocessing.module';
@@ -31,7 +31,8 @@ export class AppModule {
         LifecycleModule,
         ScheduleModule.forRoot(),
         MikroOrmModule.forRoot({ ...ormConfig(config.databaseUrl, config.db), registerRequestContext: false }),
-        EventsModule,
+        // The command bus (one handler per command, answers) and the event bus (facts) between modules.
+        CqrsModule.forRoot(),
         StorageModule,
         MetricsModule,
         ProgramsModule,

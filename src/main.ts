@@ -12,8 +12,6 @@ import {
 } from './infra/embedded-servers';
 
 const logger = new Logger('Main');
-// Long enough for in-flight files to finish; an orchestrator's kill follows soon after anyway.
-const SHUTDOWN_GRACE_MS = 25_000;
 
 async function main(): Promise<void> {
   let config: AppConfig;

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { RetryScheduler } from '../src/retry/retry.scheduler';
+import { clearDocumentFaults, documentsAtGate, gateDocuments } from './factories/db-faults';
 import { putObjects, textFiles } from './factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp } from './support/test-app';
 
@@ -14,6 +15,14 @@ function scrape(text: string): Map<string, number> {
     out.set(line.slice(0, i), Number(line.slice(i + 1)));
   }
   return out;
+}
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 describe('GET /metrics', () => {
@@ -31,15 +40,22 @@ describe('GET /metrics', () => {
     const specs = textFiles(5, 'metrics');
     await putObjects(t.s3, t.sourceBucket, specs.slice(0, 3));
     const files = specs.map((s) => `s3://${t.sourceBucket}/${s.key}`);
+    // Document inserts held at a gate: the first run is certainly still going on when the retry asks.
+    const gate = await gateDocuments(t.db);
     const created = await request(t.server).post('/v1/programs').query({ user_id: USER }).send({ name: 'm', files });
     const programId = created.body.program_id;
+    await waitFor(async () => (await documentsAtGate(t.db)) >= 1);
     // Asked while the first run has not finished: refused, and counted as a lock conflict.
     const early = await request(t.server).post(`/v1/programs/${programId}/retry`).query({ user_id: USER });
     expect(early.status).toBe(409);
+    await gate.release();
+    await clearDocumentFaults(t.db);
     await finishAndCheck(t, programId, USER, files);
 
     await putObjects(t.s3, t.sourceBucket, [specs[3]]);
-    const retry = await request(t.server).post(`/v1/programs/${programId}/retry`).query({ user_id: USER, retry_type: 'preprocessing' });
+    const retry = await request(t.server)
+      .post(`/v1/programs/${programId}/retry`)
+      .query({ user_id: USER, retry_type: 'preprocessing' });
     expect(retry.body.results.preprocessing).toEqual({ retried: 2, success: 1, failed: 1 });
     await t.app.get(RetryScheduler).runRound();
     await finishAndCheck(t, programId, USER, files);
@@ -59,6 +75,7 @@ describe('GET /metrics', () => {
     expect(m.get('ingest_scheduler_rounds_total')).toBe(1);
     expect(m.get('ingest_program_run_duration_seconds_count{status="completed_with_failures"}')).toBe(1);
     expect(m.get('ingest_files_in_flight')).toBe(0);
+    expect(m.get('ingest_fenced_writes_total')).toBe(0);
     expect(m.get('process_cpu_user_seconds_total')).toEqual(expect.any(Number));
   });
 });

@@ -31,7 +31,12 @@ export class ApiClient {
     private readonly userId: string,
   ) {}
 
-  async request<T>(method: string, path: string, query: Record<string, string | undefined> = {}, body?: unknown): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    query: Record<string, string | undefined> = {},
+    body?: unknown,
+  ): Promise<T> {
     const url = new URL(path, this.baseUrl);
     url.searchParams.set('user_id', this.userId);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);

@@ -56,19 +56,30 @@ const flat = (f: FailureItem): Record<(typeof FAILURE_COLUMNS)[number], unknown>
 });
 
 /** RFC 4180: quote every field that needs it, double the quotes inside. */
+const text = (v: unknown): string =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+    ? String(v)
+    : v === undefined || v === null
+      ? ''
+      : JSON.stringify(v);
+
 const csvField = (v: unknown): string => {
-  const s = String(v ?? '');
+  const s = text(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 export function failuresCsv(items: FailureItem[]): string {
-  return [FAILURE_COLUMNS.join(','), ...items.map((f) => FAILURE_COLUMNS.map((c) => csvField(flat(f)[c])).join(','))].join('\n') + '\n';
+  return (
+    [FAILURE_COLUMNS.join(','), ...items.map((f) => FAILURE_COLUMNS.map((c) => csvField(flat(f)[c])).join(','))].join(
+      '\n',
+    ) + '\n'
+  );
 }
 
 export function failuresList(items: FailureItem[], max = 20): string {
   const lines = items.slice(0, max).map((f) => {
     const x = flat(f);
-    return `  [${x.stage}] #${x.index} ${x.file}  ${x.error_code}${f.retryable ? ' (retryable)' : ''}`;
+    return `  [${text(x.stage)}] #${text(x.index)} ${text(x.file)}  ${text(x.error_code)}${f.retryable ? ' (retryable)' : ''}`;
   });
   if (items.length > max) lines.push(`  … and ${items.length - max} more (failures --format csv for all)`);
   return lines.join('\n');

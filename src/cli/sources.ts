@@ -37,7 +37,8 @@ async function walk(dir: string): Promise<string[]> {
 
 /** Uploads a local folder under a fresh prefix and returns the s3:// paths, in a stable order. */
 export async function uploadFolder(s3: S3Client, dir: string, bucket: string, onFile: () => void): Promise<string[]> {
-  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new CliError(`${dir} is not a folder`, EXIT.failure);
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory())
+    throw new CliError(`${dir} is not a folder`, EXIT.failure);
   await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((e: { name?: string }) => {
     if (e.name !== 'BucketAlreadyOwnedByYou' && e.name !== 'BucketAlreadyExists') throw e;
   });
@@ -65,7 +66,9 @@ export async function listPrefix(s3: S3Client, uri: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: parsed.bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: parsed.bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => !k.endsWith('/')));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

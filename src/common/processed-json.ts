@@ -1,8 +1,7 @@
 /** Names and shape of the processed JSON (SPEC §5), shared by the stage that writes it and those that read it. */
 export const PROCESSED_SCHEMA_VERSION = 1;
 
-export const processedFileName = (programId: string, index: number): string =>
-  `processed_${programId}_${index}.json`;
+export const processedFileName = (programId: string, index: number): string => `processed_${programId}_${index}.json`;
 
 export const processedKey = (programId: string, index: number): string =>
   `programs/${programId}/${processedFileName(programId, index)}`;

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
     });
     expect(c.shutdownGraceMs).toBe(25_000);
     expect(c.programsInParallel).toBe(4);
+    expect(c.work).toEqual({ leaseTtlMs: 30_000, claimBatchSize: 64 });
     expect(c.failedFilesInlineLimit).toBe(1000);
     expect(c.maxBodyBytes).toBe(16_777_216);
   });
@@ -47,7 +48,11 @@ describe('loadConfig', () => {
     const c = sut({ S3_ENDPOINT: 'http://minio:9000' });
     expect(c.s3.embedded).toBe(false);
     expect(c.s3.forcePathStyle).toBe(true);
-    expect(sut({ S3_EMBEDDED: 'false' }).s3).toMatchObject({ embedded: false, endpoint: undefined, forcePathStyle: false });
+    expect(sut({ S3_EMBEDDED: 'false' }).s3).toMatchObject({
+      embedded: false,
+      endpoint: undefined,
+      forcePathStyle: false,
+    });
   });
 
   it.each([
@@ -66,6 +71,8 @@ describe('loadConfig', () => {
     ['MAX_TEXT_CHARS', '-1'],
     ['MAX_CONCURRENT_RETRIES', '0'],
     ['PROGRAMS_IN_PARALLEL', '0'],
+    ['LEASE_TTL_MS', '10'],
+    ['CLAIM_BATCH_SIZE', '0'],
     ['SHUTDOWN_GRACE_MS', 'soon'],
     ['SOURCE_BUCKETS', 'ok-bucket,Bad_Bucket'],
     ['SOURCE_BUCKETS', ' , '],

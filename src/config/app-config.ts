@@ -40,6 +40,12 @@ export interface AppConfig {
     /** Manual retries running at once on one replica; past it 429 RETRY_CAPACITY. */
     maxConcurrentManual: number;
   };
+  work: {
+    /** A file whose holder stops renewing its lease is free again after this. */
+    leaseTtlMs: number;
+    /** Files claimed at once by a replica. */
+    claimBatchSize: number;
+  };
   /** Programs (first runs and scheduled retries alike) one replica works on at once. */
   programsInParallel: number;
   /** How long SIGTERM waits for files in flight before the process exits anyway. */
@@ -110,7 +116,14 @@ const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 function bucketList(env: Env, name: string, outputBucket: string): string[] | undefined {
   const raw = present(env, name);
   if (raw === undefined) return undefined;
-  const buckets = [...new Set(raw.split(',').map((b) => b.trim()).filter((b) => b !== ''))];
+  const buckets = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== ''),
+    ),
+  ];
   if (buckets.length === 0) throw new ConfigError(name, 'must list at least one bucket');
   for (const b of buckets) {
     if (!BUCKET_RE.test(b)) throw new ConfigError(name, `"${b}" is not a valid bucket name`);
@@ -129,7 +142,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const bucket = present(env, 'S3_BUCKET') ?? 'programs';
   if (!BUCKET_RE.test(bucket)) throw new ConfigError('S3_BUCKET', `"${bucket}" is not a valid bucket name`);
   const embeddedPgPort = int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535);
-  if (embeddedPgPort === 5432) throw new ConfigError('EMBEDDED_PG_PORT', 'must not be 5432 (a system PostgreSQL may use it)');
+  if (embeddedPgPort === 5432)
+    throw new ConfigError('EMBEDDED_PG_PORT', 'must not be 5432 (a system PostgreSQL may use it)');
 
   const backoffBaseMs = int(env, 'RETRY_BACKOFF_BASE_MS', 60_000, 1);
   const backoffMaxMs = int(env, 'RETRY_BACKOFF_MAX_MS', 3_600_000, 1);
@@ -169,6 +183,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       backoffMaxMs,
       schedulerEnabled: bool(env, 'RETRY_SCHEDULER_ENABLED', true),
       maxConcurrentManual: int(env, 'MAX_CONCURRENT_RETRIES', 8, 1, 1000),
+    },
+    work: {
+      leaseTtlMs: int(env, 'LEASE_TTL_MS', 30_000, 300, 3_600_000),
+      claimBatchSize: int(env, 'CLAIM_BATCH_SIZE', 64, 1, 10_000),
     },
     programsInParallel: int(env, 'PROGRAMS_IN_PARALLEL', 4, 1, 64),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),

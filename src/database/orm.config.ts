@@ -2,12 +2,14 @@ import { Logger } from '@nestjs/common';
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { Document } from '../documents/entities/document.entity';
+import { FileAttempt } from '../programs/entities/file-attempt.entity';
 import { ProgramFile } from '../programs/entities/program-file.entity';
 import { ProgramState } from '../programs/entities/program-state.entity';
 import { Program } from '../programs/entities/program.entity';
-import { RetryRun } from '../programs/entities/retry-run.entity';
+import { RetryRun } from '../retry/entities/retry-run.entity';
 import { Migration20261126000000_init } from './migrations/Migration20261126000000_init';
 import { Migration20261126010000_retry_due_index } from './migrations/Migration20261126010000_retry_due_index';
+import { Migration20261201000000_work_model_v2 } from './migrations/Migration20261201000000_work_model_v2';
 
 const ormLogger = new Logger('MikroORM');
 
@@ -21,12 +23,13 @@ export interface SessionDeadlines {
 export function ormConfig(databaseUrl: string, deadlines: SessionDeadlines) {
   return defineConfig({
     clientUrl: databaseUrl,
-    entities: [Program, ProgramState, ProgramFile, Document, RetryRun],
+    entities: [Program, ProgramState, ProgramFile, FileAttempt, Document, RetryRun],
     extensions: [Migrator],
     migrations: {
       migrationsList: [
         { name: 'Migration20261126000000_init', class: Migration20261126000000_init },
         { name: 'Migration20261126010000_retry_due_index', class: Migration20261126010000_retry_due_index },
+        { name: 'Migration20261201000000_work_model_v2', class: Migration20261201000000_work_model_v2 },
       ],
       transactional: true,
       allOrNothing: true,

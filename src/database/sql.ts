@@ -16,9 +16,15 @@ export function isConnectionError(e: unknown): boolean {
   for (let depth = 0; cur && depth < 4; depth++) {
     const err = cur as { code?: unknown; message?: unknown; cause?: unknown };
     const code = typeof err.code === 'string' ? err.code : '';
-    if (CONNECTION_ERRNOS.has(code) || CONNECTION_CLASSES.some((c) => code.startsWith(c) && code.length === 5)) return true;
+    if (CONNECTION_ERRNOS.has(code) || CONNECTION_CLASSES.some((c) => code.startsWith(c) && code.length === 5))
+      return true;
     const msg = typeof err.message === 'string' ? err.message : '';
-    if (/Connection terminated|connection (?:is )?closed|Client has encountered a connection error|timeout exceeded when trying to connect|ECONNREFUSED/i.test(msg)) return true;
+    if (
+      /Connection terminated|connection (?:is )?closed|Client has encountered a connection error|timeout exceeded when trying to connect|ECONNREFUSED/i.test(
+        msg,
+      )
+    )
+      return true;
     cur = err.cause;
   }
   return false;
@@ -56,8 +62,21 @@ export function databaseErrorMessage(e: unknown): string {
   if (code.startsWith('P0')) {
     const message = String(err.message ?? '');
     const cut = message.lastIndexOf(' - ');
-    const own = cut >= 0 && /^\s*(INSERT|UPDATE|SELECT|DELETE|WITH)\b/i.test(message) ? message.slice(cut + 3) : message;
+    const own =
+      cut >= 0 && /^\s*(INSERT|UPDATE|SELECT|DELETE|WITH)\b/i.test(message) ? message.slice(cut + 3) : message;
     return `${own} (SQLSTATE ${code})`;
   }
   return `${CLASS_MEANING[code.slice(0, 2)] ?? 'the database refused the statement'} (SQLSTATE ${code})`;
+}
+
+/**
+ * An error's message for a log line: the query builder's prefix (the statement, values included) cut
+ * off, so logs carry what went wrong, not the data.
+ */
+export function logMessage(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const cut = message.lastIndexOf(' - ');
+  const own = cut >= 0 && /^\s*(INSERT|UPDATE|SELECT|DELETE|WITH)\b/i.test(message) ? message.slice(cut + 3) : message;
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? `${own} (SQLSTATE ${code})` : own;
 }

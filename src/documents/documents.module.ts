@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
-import { ProgramsModule } from '../programs/programs.module';
 import { DocumentsController } from './documents.controller';
 import { DocumentsRepository } from './documents.repository';
 import { DocumentsService } from './documents.service';
-import { DocumentStorageListener } from './listeners/document-storage.listener';
+import { LoadProcessedJsonHandler, StoreDocumentHandler } from './handlers/document.handlers';
 
+/** Documents: storing one per file (fenced by the file's lease) and listing them. */
 @Module({
-  imports: [ProgramsModule],
   controllers: [DocumentsController],
-  providers: [DocumentsRepository, DocumentsService, DocumentStorageListener],
+  providers: [DocumentsRepository, DocumentsService, StoreDocumentHandler, LoadProcessedJsonHandler],
 })
 export class DocumentsModule {}

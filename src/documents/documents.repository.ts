@@ -1,32 +1,16 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../common/group-commit';
-import { isConnectionError, isoUtc } from '../database/sql';
+import { heldUnderEpoch } from '../database/fencing';
+import { isConnectionError } from '../database/sql';
+import type { ProcessedFileSummary } from '../events/catalogue';
+import { Document } from './entities/document.entity';
 
-const values = (d: NewDocument): unknown[] => [
-  d.id,
-  d.programId,
-  d.sourceIndex,
-  d.sourceFilePath,
-  d.s3Path,
-  d.title,
-  d.contentType,
-  d.characters,
-  d.chunkCount,
-  d.sha256,
-];
-
-export interface NewDocument {
+export interface NewDocument extends ProcessedFileSummary {
   id: string;
   programId: string;
   sourceIndex: number;
   sourceFilePath: string;
-  s3Path: string;
-  title: string;
-  contentType: string;
-  characters: number;
-  chunkCount: number;
-  sha256: string;
 }
 
 export interface DocumentRow {
@@ -43,49 +27,95 @@ export interface DocumentRow {
   created_at: string;
 }
 
-type InsertOutcome = { ok: true; id: string; created: boolean } | { ok: false; error: unknown };
+type InsertOutcome = { ok: true; stored?: { id: string; created: boolean } } | { ok: false; error: unknown };
 
-const COLUMNS = 10;
+interface FencedDocument {
+  doc: NewDocument;
+  epoch: string;
+}
+
+const ROW = '(?, ?, ?::int, ?, ?, ?, ?, ?::int, ?::int, ?, ?::bigint)';
+const row = ({ doc: d, epoch }: FencedDocument): unknown[] => [
+  d.id,
+  d.programId,
+  d.sourceIndex,
+  d.sourceFilePath,
+  d.s3Path,
+  d.title,
+  d.contentType,
+  d.characters,
+  d.chunkCount,
+  d.sha256,
+  epoch,
+];
 
 @Injectable()
 export class DocumentsRepository {
   // Documents of files finishing together are inserted by one statement.
-  private readonly inserts = new GroupCommit<NewDocument, InsertOutcome>((batch) => this.insertBatch(batch));
+  private readonly inserts = new GroupCommit<FencedDocument, InsertOutcome>((batch) => this.insertBatch(batch));
 
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Inserts the Document unless the file already has one (the unique key decides, so a redo after a
-   * crash, or two workers racing, can never make a second). Returns the id of the one that exists.
+   * Inserts the file's Document if the writer still holds the file under `epoch` (the fencing rule,
+   * src/database/fencing.ts: the row is share-locked for the insert, so no claim can move the epoch
+   * in between) and the file has none yet (the unique key: a redo after a crash, or a writer racing
+   * a stale one, never makes a second). Returns the Document that exists, or undefined when fenced.
    */
-  async insertOnce(d: NewDocument): Promise<{ id: string; created: boolean }> {
-    const outcome = await this.inserts.add(d);
+  async insertFenced(d: NewDocument, epoch: string): Promise<{ id: string; created: boolean } | undefined> {
+    const outcome = await this.inserts.add({ doc: d, epoch });
     if (!outcome.ok) throw outcome.error;
-    return { id: outcome.id, created: outcome.created };
+    return outcome.stored;
   }
 
-  private async insertBatch(batch: NewDocument[]): Promise<InsertOutcome[]> {
-    if (batch.length === 1) return [await this.insertOne(batch[0]).catch((error: unknown) => this.failed(error))];
-    let inserted: { program_id: string; source_index: number; id: string }[];
+  private async insertBatch(batch: FencedDocument[]): Promise<InsertOutcome[]> {
     try {
-      inserted = await this.em.execute(
-        `INSERT INTO documents (id, program_id, source_index, source_file_path, s3_path, title, content_type,
-           characters, chunk_count, sha256)
-         VALUES ${batch.map(() => `(${Array(COLUMNS).fill('?').join(', ')})`).join(', ')}
-         ON CONFLICT (program_id, source_index) DO NOTHING RETURNING program_id, source_index, id`,
-        batch.flatMap(values),
-      );
+      return await this.insertMany(batch);
     } catch (e) {
-      if (isConnectionError(e)) throw e;
+      if (isConnectionError(e) || batch.length === 1) return batch.map(() => this.failed(e));
       // One bad row fails the statement: insert one by one so that it fails alone.
-      return Promise.all(batch.map((d) => this.insertOne(d).catch((error: unknown) => this.failed(error))));
+      return Promise.all(
+        batch.map((d) =>
+          this.insertMany([d]).then(
+            (r) => r[0],
+            (error: unknown) => this.failed(error),
+          ),
+        ),
+      );
     }
-    const created = new Map(inserted.map((r) => [`${r.program_id}:${r.source_index}`, r.id]));
+  }
+
+  private async insertMany(batch: FencedDocument[]): Promise<InsertOutcome[]> {
+    const rows = await this.em.execute<
+      { program_id: string; source_index: number; id: string | null; created: boolean }[]
+    >(
+      `WITH v (id, program_id, source_index, source_file_path, s3_path, title, content_type, characters, chunk_count,
+               sha256, epoch) AS (VALUES ${batch.map(() => ROW).join(', ')}),
+       held AS (
+         SELECT v.* FROM v JOIN program_files f ON f.program_id = v.program_id AND f.source_index = v.source_index
+         WHERE ${heldUnderEpoch('f', 'v.epoch')}
+         -- Locked in (program, index) order, as every multi-row locker of program_files does: no deadlock.
+         ORDER BY v.program_id, v.source_index FOR SHARE OF f),
+       ins AS (
+         INSERT INTO documents (id, program_id, source_index, source_file_path, s3_path, title, content_type,
+           characters, chunk_count, sha256)
+         SELECT id, program_id, source_index, source_file_path, s3_path, title, content_type, characters, chunk_count,
+           sha256 FROM held
+         ON CONFLICT (program_id, source_index) DO NOTHING RETURNING program_id, source_index, id)
+       SELECT h.program_id, h.source_index, COALESCE(ins.id, d.id) AS id, ins.id IS NOT NULL AS created
+       FROM held h
+       LEFT JOIN ins ON ins.program_id = h.program_id AND ins.source_index = h.source_index
+       LEFT JOIN documents d ON d.program_id = h.program_id AND d.source_index = h.source_index`,
+      batch.flatMap(row),
+    );
+    const byFile = new Map(rows.map((r) => [`${r.program_id}:${r.source_index}`, r]));
     return Promise.all(
-      batch.map(async (d): Promise<InsertOutcome> => {
-        const id = created.get(`${d.programId}:${d.sourceIndex}`);
-        if (id) return { ok: true, id, created: true };
-        return { ok: true, id: await this.existingId(d), created: false };
+      batch.map(async ({ doc }): Promise<InsertOutcome> => {
+        const r = byFile.get(`${doc.programId}:${doc.sourceIndex}`);
+        if (!r) return { ok: true };
+        // A Document another writer committed after this statement began: there, but not in its snapshot.
+        const id = r.id ?? (await this.existingId(doc));
+        return { ok: true, stored: { id, created: r.created } };
       }),
     );
   }
@@ -93,18 +123,6 @@ export class DocumentsRepository {
   private failed(error: unknown): InsertOutcome {
     if (isConnectionError(error)) throw error;
     return { ok: false, error };
-  }
-
-  private async insertOne(d: NewDocument): Promise<InsertOutcome> {
-    const rows = await this.em.execute<{ id: string }[]>(
-      `INSERT INTO documents (id, program_id, source_index, source_file_path, s3_path, title, content_type,
-         characters, chunk_count, sha256)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (program_id, source_index) DO NOTHING RETURNING id`,
-      values(d),
-    );
-    if (rows.length > 0) return { ok: true, id: rows[0].id, created: true };
-    return { ok: true, id: await this.existingId(d), created: false };
   }
 
   private async existingId(d: NewDocument): Promise<string> {
@@ -116,12 +134,23 @@ export class DocumentsRepository {
     return existing[0].id;
   }
 
+  /** A page of the program's Documents in source order (keyset on source_index). */
   async page(programId: string, afterIndex: number, limit: number): Promise<DocumentRow[]> {
-    return this.em.execute<DocumentRow[]>(
-      `SELECT id AS document_id, program_id, source_index, source_file_path, s3_path, title, content_type,
-         characters, chunk_count, sha256, ${isoUtc('created_at')} AS created_at
-       FROM documents WHERE program_id = ? AND source_index > ? ORDER BY source_index LIMIT ?`,
-      [programId, afterIndex, limit],
-    );
+    const docs = await this.em
+      .fork()
+      .find(Document, { programId, sourceIndex: { $gt: afterIndex } }, { orderBy: { sourceIndex: 'asc' }, limit });
+    return docs.map((d) => ({
+      document_id: d.id,
+      program_id: d.programId,
+      source_index: d.sourceIndex,
+      source_file_path: d.sourceFilePath,
+      s3_path: d.s3Path,
+      title: d.title,
+      content_type: d.contentType,
+      characters: d.characters,
+      chunk_count: d.chunkCount,
+      sha256: d.sha256,
+      created_at: d.createdAt.toISOString(),
+    }));
   }
 }

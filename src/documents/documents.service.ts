@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ProgramNotFoundError } from '../common/errors/program-not-found.error';
 import { indexAfter, pageBySourceIndex } from '../common/paging/cursor';
-import { ProgramsQueryService } from '../programs/programs-query.service';
+import { ProgramStatusQuery } from '../programs/queries/program-status.query';
 import { DocumentsRepository } from './documents.repository';
 import type { DocumentPageDto } from './dto/document.responses';
 
@@ -8,11 +10,11 @@ import type { DocumentPageDto } from './dto/document.responses';
 export class DocumentsService {
   constructor(
     private readonly documents: DocumentsRepository,
-    private readonly programs: ProgramsQueryService,
+    private readonly queries: QueryBus,
   ) {}
 
   async list(programId: string, userId: string, limit: number, cursor?: string): Promise<DocumentPageDto> {
-    await this.programs.assertOwned(programId, userId);
+    if (!(await this.queries.execute(new ProgramStatusQuery(programId, userId)))) throw new ProgramNotFoundError();
     const rows = await this.documents.page(programId, indexAfter(cursor), limit + 1);
     return pageBySourceIndex(rows, limit, (row) => row);
   }

@@ -1,82 +1,23 @@
-import { BusEvent, EventMeta, RequestEvent } from './bus-event';
-
 /**
- * The one catalogue of cross-module events. Flow of one file:
- *   programs  --FileProcessingRequested-->  preprocessing
- *   preprocessing --FilePreprocessed--> documents  |  --FilePreprocessingFailed--> programs
- *   documents --DocumentStored / DocumentStorageFailed--> programs
- * Emitters await the whole chain (emitAsync), so the programs runner knows when a file is settled;
- * the outcome itself is recorded in PostgreSQL by the programs module's listener.
+ * The facts of the work, and the shared vocabulary of the modules. A request that needs an answer
+ * is a command (exactly one handler, in the module that owns the work: see each module's
+ * `commands/`); what happened is an event here, published on the event bus, whose handlers
+ * (metrics, logs, later notifications) run apart from the work and can never fail or stall it.
+ *
+ * One file's journey (docs/architecture.md):
+ *   programs FileWorker claims it under a lease
+ *     → PreprocessFileCommand (preprocessing) → StoreDocumentCommand (documents, fenced by the epoch)
+ *     → outcome recorded (programs, fenced) → FileSettledEvent
+ *   whoever records a program's last file settles it → ProgramSettledEvent
+ *   a retry run queues failed files, the workers settle them → RetryFinishedEvent
  */
-
-export interface FileRef extends EventMeta {
-  programId: string;
-  sourceIndex: number;
-  sourceFilePath: string;
-  /** This attempt's number: 0 in the first run, retry_count + 1 in a retry. Recorded with its outcome. */
-  attempt: number;
-}
-
-export class FileProcessingRequestedEvent extends BusEvent<FileRef> {
-  static override readonly eventName = 'file.processing-requested';
-}
-
-export interface FilePreprocessedPayload extends FileRef {
-  /** s3:// URI of the processed JSON. */
-  s3Path: string;
-  title: string;
-  contentType: string;
-  characters: number;
-  chunkCount: number;
-  sha256: string;
-}
-
-export class FilePreprocessedEvent extends BusEvent<FilePreprocessedPayload> {
-  static override readonly eventName = 'file.preprocessed';
-}
-
-export interface FileFailurePayload extends FileRef {
-  error: string;
-  errorCode: string;
-  retryable: boolean;
-}
-
-export class FilePreprocessingFailedEvent extends BusEvent<FileFailurePayload> {
-  static override readonly eventName = 'file.preprocessing-failed';
-}
-
-export interface DocumentStoredPayload extends FileRef {
-  documentId: string;
-  s3Path: string;
-  /** False when the Document already existed (a redo after a crash): still a success, never a second row. */
-  created: boolean;
-}
-
-export class DocumentStoredEvent extends BusEvent<DocumentStoredPayload> {
-  static override readonly eventName = 'document.stored';
-}
-
-export interface DocumentStorageFailedPayload extends FileFailurePayload {
-  /** s3:// URI of the processed JSON the Document was to be built from. */
-  s3Path: string;
-}
-
-export class DocumentStorageFailedEvent extends BusEvent<DocumentStorageFailedPayload> {
-  static override readonly eventName = 'document.storage-failed';
-}
-
-export interface DocumentRetryRequestedPayload extends FileRef {
-  /** s3:// URI of the processed JSON to rebuild the Document from; checked and validated first. */
-  s3Path: string;
-}
-
-/** Retry of Document storage alone: the processed JSON already exists (or is found missing). */
-export class DocumentRetryRequestedEvent extends BusEvent<DocumentRetryRequestedPayload> {
-  static override readonly eventName = 'document.retry-requested';
-}
+import type { IEvent } from '@nestjs/cqrs';
 
 export type RetryTypeName = 'preprocessing' | 'document' | 'all';
 export type RetryTriggerName = 'manual' | 'scheduled';
+/** Who sent a file through the pipeline: its first run, or a retry run. */
+export type AttemptTrigger = 'initial' | RetryTriggerName;
+export type Stage = 'preprocessing' | 'document';
 
 export interface StageCounts {
   retried: number;
@@ -89,25 +30,71 @@ export interface RetryResults {
   document: StageCounts;
 }
 
-export interface ProgramRetryRequestedPayload extends EventMeta {
-  programId: string;
-  retryType: RetryTypeName;
+/** An entry of metadata_json.retry_history (the seed's shape). */
+export interface RetryHistoryEntry {
+  retry_type: RetryTypeName;
   trigger: RetryTriggerName;
-  /** Scheduled rounds only: retry the failures due by this instant (the scheduler's clock). */
-  dueBy?: string;
-  /** Scheduled rounds only: files that used this many automatic attempts are left alone. */
-  maxAttempts?: number;
+  timestamp: string;
+  results: RetryResults;
 }
 
-/**
- * Retry a program's failed files under its lock. Answers the counts, or null when a scheduled
- * round found the program held by someone else (or nothing due).
- */
-export class ProgramRetryRequestedEvent extends RequestEvent<ProgramRetryRequestedPayload, RetryResults | null> {
-  static override readonly eventName = 'program.retry-requested';
+/** What preprocessing made of a file, and what its Document is built from. */
+export interface ProcessedFileSummary {
+  /** s3:// URI of the processed JSON. */
+  s3Path: string;
+  title: string;
+  contentType: string;
+  characters: number;
+  chunkCount: number;
+  sha256: string;
 }
 
-/** Look for programs whose run did not finish (a crash) and resume those nobody holds. */
-export class UnfinishedProgramsScanRequestedEvent extends BusEvent<EventMeta> {
-  static override readonly eventName = 'programs.unfinished-scan-requested';
+/** The file a command is about. */
+export interface FileRef {
+  programId: string;
+  sourceIndex: number;
+  sourceFilePath: string;
+  /** Ties the log lines of one run (first run or retry run) together. */
+  correlationId: string;
+}
+
+/** A file's pass ended and its outcome was recorded (not fenced). */
+export class FileSettledEvent implements IEvent {
+  constructor(
+    readonly programId: string,
+    readonly sourceIndex: number,
+    readonly trigger: AttemptTrigger,
+    /** Where the pass began its work. */
+    readonly entryStage: Stage,
+    /** Where it ended: `document` when it reached Document storage. */
+    readonly stage: Stage,
+    /** Undefined on success. */
+    readonly errorCode?: string,
+  ) {}
+}
+
+/** A program's first run settled (exactly once, whichever replica settled its last file). */
+export class ProgramSettledEvent implements IEvent {
+  constructor(
+    readonly programId: string,
+    readonly status: string,
+    /** From creation to settling. */
+    readonly seconds: number,
+  ) {}
+}
+
+/** A retry run ended: `finished` by its holder, or `interrupted` (its holder died) by whoever noticed. */
+export class RetryFinishedEvent implements IEvent {
+  constructor(
+    readonly programId: string,
+    readonly runId: string,
+    readonly trigger: RetryTriggerName,
+    readonly status: 'finished' | 'interrupted',
+    readonly results: RetryResults,
+  ) {}
+}
+
+/** Files of a program were queued on this replica (a create, a retry run). */
+export class FilesQueuedEvent implements IEvent {
+  constructor(readonly programId: string) {}
 }

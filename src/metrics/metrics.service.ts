@@ -19,7 +19,7 @@ export class MetricsService {
 
   private readonly retryAttempts = new Counter({
     name: 'ingest_retry_attempts_total',
-    help: "Files retried, by trigger (manual, scheduled) and stage, counted as the retry response counts them",
+    help: 'Files retried, by trigger (manual, scheduled) and stage, counted as the retry response counts them',
     labelNames: ['trigger', 'stage'] as const,
     registers: [this.registry],
   });
@@ -33,9 +33,15 @@ export class MetricsService {
 
   private readonly programRuns = new Histogram({
     name: 'ingest_program_run_duration_seconds',
-    help: 'Duration of a program run (first run or resumed) until it settled, by final status',
+    help: "Time from a program's creation until its first run settled, by status",
     labelNames: ['status'] as const,
     buckets: [0.5, 1, 5, 15, 60, 300, 900, 3600, 14400],
+    registers: [this.registry],
+  });
+
+  private readonly fencedWrites = new Counter({
+    name: 'ingest_fenced_writes_total',
+    help: 'Outcome writes refused because the writer no longer held the file (its lease was taken over)',
     registers: [this.registry],
   });
 
@@ -80,6 +86,10 @@ export class MetricsService {
 
   programSettled(status: string, seconds: number): void {
     this.programRuns.observe({ status }, seconds);
+  }
+
+  fencedWrite(): void {
+    this.fencedWrites.inc();
   }
 
   lockConflict(): void {

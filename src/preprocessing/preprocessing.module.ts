@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ExtractionPool } from './extraction/extraction-pool';
-import { FileProcessingListener } from './listeners/file-processing.listener';
+import { PreprocessFileHandler } from './handlers/preprocess-file.handler';
 import { PreprocessingService } from './preprocessing.service';
 
+/** Source object → processed JSON, for whoever sends PreprocessFileCommand. */
 @Module({
-  providers: [ExtractionPool, PreprocessingService, FileProcessingListener],
+  providers: [ExtractionPool, PreprocessingService, PreprocessFileHandler],
 })
 export class PreprocessingModule {}

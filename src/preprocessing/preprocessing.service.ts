@@ -3,13 +3,13 @@ import { parseS3Uri, processedKey, s3Uri } from '../common/processed-json';
 import { isAllowedSourceBucket } from '../common/source-policy';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { FilePreprocessedPayload, FileRef } from '../events/catalogue';
+import type { FileRef, ProcessedFileSummary } from '../events/catalogue';
 import { S3StorageRepository } from '../storage/s3-storage.repository';
 import { StorageError } from '../storage/storage.errors';
 import { PreprocessingError } from './errors/preprocessing.error';
 import { ExtractionPool } from './extraction/extraction-pool';
 
-export type PreprocessResult = Omit<FilePreprocessedPayload, keyof FileRef>;
+export type PreprocessResult = ProcessedFileSummary;
 
 /** Source object → processed JSON in the output bucket. Throws PreprocessingError for every file-level failure. */
 @Injectable()
@@ -83,7 +83,7 @@ function toPreprocessingError(e: unknown): PreprocessingError {
 /** Settles with the work or with the abort, whichever comes first. */
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));

@@ -1,14 +1,14 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../common/group-commit';
+import { heldUnderEpoch } from '../database/fencing';
 import { isoUtc } from '../database/sql';
+import type { AttemptTrigger, RetryTriggerName } from '../events/catalogue';
+import { planRetry, type BackoffSettings } from '../retry/backoff.policy';
+import type { RequeueSelection } from './commands/requeue-failed-files.command';
 import type { FailureStage, FileState } from './program.types';
-
-export interface OpenFileRow {
-  source_index: number;
-  source_file_path: string;
-  retry_count: number;
-}
+import type { AttemptTally } from './queries/run-progress.query';
+import type { FileOutcome } from './work/file-outcome';
 
 export interface FailureRow {
   stage: FailureStage;
@@ -24,72 +24,291 @@ export interface FailureRow {
   exhausted: boolean;
 }
 
-export interface FailureUpdate {
-  /** The file's attempt number (0 for its first run, n for its n-th retry): retry_count becomes it. */
-  attempt: number;
-  error: string;
-  errorCode: string;
-  retryable: boolean;
-  nextRetryAt: Date | null;
-  exhausted: boolean;
-  processedS3Path?: string;
-}
-
+/** A file claimed by a worker: its lease's epoch, and what its pass is to do. */
 export interface ClaimedFile {
+  program_id: string;
   source_index: number;
   source_file_path: string;
-  state: 'preprocessing_failed' | 'document_failed';
+  /** bigint, as text. */
+  epoch: string;
+  /** Attempts recorded so far; this pass, if it records an outcome, is attempt `attempts + 1`. */
+  attempts: number;
+  run_id: string | null;
+  run_trigger: RetryTriggerName | null;
+  /** A Document retry starts from the processed JSON (`document_or_remake`: made again if unusable). */
+  resume_from: 'document' | 'document_or_remake' | null;
   processed_s3_path: string | null;
-  /** Attempts made so far; the retry about to be made is attempt retry_count + 1. */
-  retry_count: number;
-}
-
-export interface DueFilter {
-  dueBy: Date;
-  maxAttempts: number;
 }
 
 export type StateCounts = Record<FileState, number>;
-
-/**
- * The one rule of what the scheduler may retry on its own (the caller adds which stage and when):
- * a retryable failure whose automatic attempts are not used up. The `?` is RETRY_MAX_ATTEMPTS.
- */
-const automaticRetryEligible = (t = ''): string => `${t}retryable AND NOT ${t}exhausted AND ${t}retry_count < ?`;
 
 const STAGE_STATE: Record<FailureStage, FileState> = {
   preprocessing: 'preprocessing_failed',
   document: 'document_failed',
 };
 
-/** SQL for the per-file state: the source of truth of every outcome. */
-interface DoneFile {
-  programId: string;
-  sourceIndex: number;
-  processedS3Path: string;
-  attempt: number;
+/** "Unsettled": queued, or held by a worker. The one definition; every query below uses it. */
+const UNSETTLED = `('pending', 'processing')`;
+/** Unsettled and free to take: queued, or held under a lease that ran out (its holder died or stalled). */
+const claimable = (f: string): string =>
+  `${f}.state IN ${UNSETTLED} AND (${f}.state = 'pending' OR ${f}.lease_expires_at < now())`;
+/**
+ * What the scheduler may retry on its own (the caller adds which stage and when): a retryable
+ * failure whose automatic attempts are not used up. The `?` is RETRY_MAX_ATTEMPTS.
+ */
+const automaticRetryEligible = (t = ''): string => `${t}retryable AND NOT ${t}exhausted AND ${t}retry_count < ?`;
+
+/**
+ * Locks the listed files still held under their epochs, in (program, index) order. Every statement
+ * that locks several file rows goes through an ordered lock like this one (the claim skips locked
+ * rows instead): two such statements can then wait for each other, never deadlock. Parameters:
+ * (program_id, source_index, epoch) per file, then whatever `extra` asks for.
+ */
+const lockHeld = (n: number, extra = ''): string =>
+  `SELECT f.program_id, f.source_index FROM program_files f
+   JOIN (VALUES ${Array(n).fill('(?, ?::int, ?::bigint)').join(', ')}) AS v(program_id, source_index, epoch)
+     ON f.program_id = v.program_id AND f.source_index = v.source_index
+   WHERE ${heldUnderEpoch('f', 'v.epoch')} ${extra}
+   ORDER BY f.program_id, f.source_index FOR NO KEY UPDATE OF f`;
+
+interface OutcomeWrite {
+  file: ClaimedFile;
+  outcome: Exclude<FileOutcome, { kind: 'fenced' }>;
+  startedAt: Date;
+  /** The service's clock (injectable): a failure's next retry is planned from it. */
+  now: Date;
+  retry: BackoffSettings;
 }
 
-interface FailedFile extends FailureUpdate {
-  programId: string;
-  sourceIndex: number;
-  state: FileState;
-}
+const OUTCOME_COLUMNS =
+  '(?, ?::int, ?::bigint, ?::int, ?, ?, ?, ?, ?::boolean, ?::timestamptz, ?::boolean, ?::bigint, ?, ?, ?, ?, ?::timestamptz)';
 
+/** SQL for the per-file state: the source of truth of every outcome, and the leases on it. */
 @Injectable()
 export class ProgramFilesRepository {
-  private readonly doneWrites = new GroupCommit<DoneFile, void>((batch) => this.markDoneBatch(batch));
-  private readonly failureWrites = new GroupCommit<FailedFile, void>((batch) => this.markFailedBatch(batch));
+  // Outcomes of files finishing together share one statement (and one round trip).
+  private readonly outcomes = new GroupCommit<OutcomeWrite, boolean>((batch) => this.recordBatch(batch));
 
   constructor(private readonly em: EntityManager) {}
 
-  async openFiles(programId: string, state: FileState, afterIndex: number, limit: number): Promise<OpenFileRow[]> {
-    return this.em.execute<OpenFileRow[]>(
-      `SELECT source_index, source_file_path, retry_count FROM program_files
-       WHERE program_id = ? AND state = ? AND source_index > ?
-       ORDER BY source_index LIMIT ?`,
-      [programId, state, afterIndex, limit],
+  /**
+   * Claims up to `limit` claimable files of a program for `owner`, in source order, under a lease of
+   * `ttlMs` (database clock), moving each one's epoch on. Files another replica is claiming at the
+   * same moment are skipped, not waited for. The first claim of a program marks it `processing`.
+   */
+  async claim(programId: string, owner: string, limit: number, ttlMs: number): Promise<ClaimedFile[]> {
+    const rows = await this.em.execute<ClaimedFile[]>(
+      `UPDATE program_files f SET state = 'processing', lease_owner = ?,
+         lease_expires_at = now() + ? * interval '1 millisecond', epoch = f.epoch + 1, updated_at = now()
+       FROM (SELECT program_id, source_index FROM program_files c
+             WHERE c.program_id = ? AND ${claimable('c')}
+             ORDER BY c.source_index LIMIT ? FOR UPDATE SKIP LOCKED) c
+       WHERE f.program_id = c.program_id AND f.source_index = c.source_index
+       RETURNING f.program_id, f.source_index, f.source_file_path, f.epoch::text AS epoch, f.attempts,
+         f.run_id::text AS run_id, f.run_trigger, f.resume_from, f.processed_s3_path`,
+      [owner, ttlMs, programId, limit],
     );
+    if (rows.length > 0) {
+      await this.em.execute(
+        `UPDATE program_states SET status = 'processing', updated_at = now() WHERE program_id = ? AND status = 'pending'`,
+        [programId],
+      );
+    }
+    return rows.sort((a, b) => a.source_index - b.source_index);
+  }
+
+  /** Extends the leases `owner` still holds among `files`; returns those (`program:index`). */
+  async renewLeases(owner: string, files: ClaimedFile[], ttlMs: number): Promise<Set<string>> {
+    if (files.length === 0) return new Set();
+    const rows = await this.em.execute<{ program_id: string; source_index: number }[]>(
+      `WITH l AS (${lockHeld(files.length, 'AND f.lease_owner = ?')})
+       UPDATE program_files f SET lease_expires_at = now() + ? * interval '1 millisecond'
+       FROM l WHERE f.program_id = l.program_id AND f.source_index = l.source_index
+       RETURNING f.program_id, f.source_index`,
+      [...files.flatMap((f) => [f.program_id, f.source_index, f.epoch]), owner, ttlMs],
+    );
+    return new Set(rows.map((r) => `${r.program_id}:${r.source_index}`));
+  }
+
+  /** Hands back files claimed but not started (a shutdown), so nobody waits for their leases. */
+  async releaseLeases(owner: string, files: ClaimedFile[]): Promise<void> {
+    if (files.length === 0) return;
+    await this.em.execute(
+      `WITH l AS (${lockHeld(files.length, 'AND f.lease_owner = ?')})
+       UPDATE program_files f SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       FROM l WHERE f.program_id = l.program_id AND f.source_index = l.source_index`,
+      [...files.flatMap((f) => [f.program_id, f.source_index, f.epoch]), owner],
+    );
+  }
+
+  /**
+   * Records a pass's outcome and its attempt row — only while the lease holds (fenced by the epoch):
+   * false when the file was taken over meanwhile, and then nothing was written. The attempt is
+   * counted here, with its outcome: a pass cut short costs no attempt. A failure's backoff and
+   * exhaustion are planned from the attempt's number, whoever (operator or scheduler) made it.
+   */
+  recordOutcome(
+    file: ClaimedFile,
+    outcome: Exclude<FileOutcome, { kind: 'fenced' }>,
+    startedAt: Date,
+    now: Date,
+    retry: BackoffSettings,
+  ): Promise<boolean> {
+    return this.outcomes.add({ file, outcome, startedAt, now, retry });
+  }
+
+  private async recordBatch(batch: OutcomeWrite[]): Promise<boolean[]> {
+    const params = batch.flatMap(({ file, outcome, startedAt, now, retry }) => {
+      const attempt = file.attempts + 1;
+      const trigger: AttemptTrigger = file.run_trigger ?? 'initial';
+      if (outcome.kind === 'done') {
+        return [
+          file.program_id,
+          file.source_index,
+          file.epoch,
+          attempt,
+          'done',
+          outcome.s3Path,
+          null,
+          null,
+          null,
+          null,
+          false,
+          file.run_id,
+          trigger,
+          outcome.entryStage,
+          outcome.stage,
+          'succeeded',
+          startedAt.toISOString(),
+        ];
+      }
+      // retry_count is the retries made: the attempt number less the first run's.
+      const plan = planRetry({ retryable: outcome.retryable, retryCount: attempt - 1 }, retry, now);
+      return [
+        file.program_id,
+        file.source_index,
+        file.epoch,
+        attempt,
+        STAGE_STATE[outcome.stage],
+        outcome.s3Path ?? null,
+        outcome.error,
+        outcome.errorCode,
+        outcome.retryable,
+        plan.nextRetryAt?.toISOString() ?? null,
+        plan.exhausted,
+        file.run_id,
+        trigger,
+        outcome.entryStage,
+        outcome.stage,
+        'failed',
+        startedAt.toISOString(),
+      ];
+    });
+    const written = await this.em.execute<{ program_id: string; source_index: number }[]>(
+      `WITH v (program_id, source_index, epoch, attempt, state, path, error, code, retryable, next_retry_at, exhausted,
+               run_id, trigger, entry_stage, stage, outcome, started_at)
+         AS (VALUES ${batch.map(() => OUTCOME_COLUMNS).join(', ')}),
+       l AS (
+         SELECT f.program_id, f.source_index FROM program_files f
+         JOIN v ON f.program_id = v.program_id AND f.source_index = v.source_index
+         WHERE ${heldUnderEpoch('f', 'v.epoch')}
+         ORDER BY f.program_id, f.source_index FOR NO KEY UPDATE OF f),
+       f AS (
+         UPDATE program_files pf SET state = v.state, processed_s3_path = COALESCE(v.path, pf.processed_s3_path),
+           error = v.error, error_code = v.code, retryable = v.retryable,
+           failed_at = CASE WHEN v.state = 'done' THEN NULL ELSE now() END,
+           next_retry_at = v.next_retry_at, exhausted = v.exhausted, attempts = v.attempt, retry_count = v.attempt - 1,
+           lease_owner = NULL, lease_expires_at = NULL, resume_from = NULL, updated_at = now()
+         FROM v JOIN l ON l.program_id = v.program_id AND l.source_index = v.source_index
+         WHERE pf.program_id = v.program_id AND pf.source_index = v.source_index
+         RETURNING pf.program_id, pf.source_index),
+       a AS (
+         INSERT INTO file_attempts (program_id, source_index, attempt, run_id, trigger, entry_stage, stage, outcome,
+           error_code, error, started_at)
+         SELECT v.program_id, v.source_index, v.attempt, v.run_id, v.trigger, v.entry_stage, v.stage, v.outcome,
+           v.code, v.error, v.started_at
+         FROM v JOIN f ON f.program_id = v.program_id AND f.source_index = v.source_index)
+       SELECT program_id, source_index FROM f`,
+      params,
+    );
+    const recorded = new Set(written.map((r) => `${r.program_id}:${r.source_index}`));
+    return batch.map(({ file }) => recorded.has(`${file.program_id}:${file.source_index}`));
+  }
+
+  /**
+   * Queues the selected failed files again under a retry run (docs/locking.md): they become
+   * `pending` for any replica's workers. A Document failure resumes from its processed JSON (made
+   * again when unusable, for retry_type=all). Returns how many were queued.
+   */
+  async requeueFailed(s: RequeueSelection): Promise<number> {
+    const states = s.stages.map((stage) => STAGE_STATE[stage]);
+    const params: unknown[] = [
+      s.runId,
+      s.trigger,
+      s.retryType === 'all' ? 'document_or_remake' : 'document',
+      s.programId,
+      ...states,
+    ];
+    let dueSql = '';
+    if (s.due) {
+      dueSql = `AND ${automaticRetryEligible()} AND next_retry_at <= ?::timestamptz`;
+      params.push(s.due.maxAttempts, s.due.dueBy.toISOString());
+    }
+    const rows = await this.em.execute<{ n: number }[]>(
+      `WITH q AS (
+         UPDATE program_files SET state = 'pending', run_id = ?::bigint, run_trigger = ?,
+           resume_from = CASE WHEN state = 'document_failed' THEN ? END,
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE program_id = ? AND state IN (${states.map(() => '?').join(', ')}) ${dueSql}
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM q`,
+      params,
+    );
+    return rows[0].n;
+  }
+
+  async hasUnsettled(programId: string): Promise<boolean> {
+    const rows = await this.em.execute<{ any: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM program_files WHERE program_id = ? AND state IN ${UNSETTLED}) AS any`,
+      [programId],
+    );
+    return rows[0].any;
+  }
+
+  async unsettledInRun(runId: string): Promise<number> {
+    const rows = await this.em.execute<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM program_files WHERE run_id = ?::bigint AND state IN ${UNSETTLED}`,
+      [runId],
+    );
+    return rows[0].n;
+  }
+
+  async attemptsOfRun(runId: string): Promise<AttemptTally[]> {
+    return this.em.execute<AttemptTally[]>(
+      `SELECT entry_stage, stage, outcome, count(*)::int AS n FROM file_attempts WHERE run_id = ?::bigint
+       GROUP BY entry_stage, stage, outcome`,
+      [runId],
+    );
+  }
+
+  /**
+   * Programs with a file free to take, oldest first. The unsettled rows are walked one program at a
+   * time (a loose index scan over the partial index), so the cost is per program with work, not per file.
+   */
+  async programsWithClaimableFiles(limit: number): Promise<string[]> {
+    const rows = await this.em.execute<{ program_id: string }[]>(
+      `WITH RECURSIVE p (program_id) AS (
+         (SELECT program_id FROM program_files WHERE state IN ${UNSETTLED} ORDER BY program_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT f.program_id FROM program_files f WHERE f.state IN ${UNSETTLED} AND f.program_id > p.program_id
+                 ORDER BY f.program_id LIMIT 1)
+         FROM p WHERE p.program_id IS NOT NULL)
+       SELECT p.program_id FROM p JOIN programs g ON g.id = p.program_id
+       WHERE EXISTS (SELECT 1 FROM program_files c WHERE c.program_id = p.program_id AND ${claimable('c')})
+       ORDER BY g.created_at LIMIT ?`,
+      [limit],
+    );
+    return rows.map((r) => r.program_id);
   }
 
   async countByState(programId: string): Promise<StateCounts> {
@@ -97,89 +316,16 @@ export class ProgramFilesRepository {
       `SELECT state, count(*)::int AS n FROM program_files WHERE program_id = ? GROUP BY state`,
       [programId],
     );
-    const counts: StateCounts = { pending: 0, done: 0, preprocessing_failed: 0, document_failed: 0 };
+    const counts: StateCounts = { pending: 0, processing: 0, done: 0, preprocessing_failed: 0, document_failed: 0 };
     for (const r of rows) counts[r.state] = r.n;
     return counts;
-  }
-
-  /**
-   * Resolves once the file's row says `done`; files finishing together share one UPDATE. The attempt
-   * is counted here, with its outcome: an attempt that never ran (a retry cut short) costs nothing.
-   */
-  markDone(programId: string, sourceIndex: number, processedS3Path: string, attempt: number): Promise<void> {
-    return this.doneWrites.add({ programId, sourceIndex, processedS3Path, attempt });
-  }
-
-  // `state <> 'done'`: a late or repeated outcome never turns a finished file back into a failure.
-  private async markDoneBatch(batch: DoneFile[]): Promise<void[]> {
-    await this.em.execute(
-      `UPDATE program_files f SET state = 'done', processed_s3_path = v.path, error = NULL, error_code = NULL,
-         retryable = NULL, failed_at = NULL, next_retry_at = NULL, exhausted = false,
-         retry_count = GREATEST(f.retry_count, v.attempt), updated_at = now()
-       FROM (VALUES ${batch.map(() => '(?, ?::int, ?, ?::int)').join(', ')}) AS v(program_id, source_index, path, attempt)
-       WHERE f.program_id = v.program_id AND f.source_index = v.source_index AND f.state <> 'done'`,
-      batch.flatMap((d) => [d.programId, d.sourceIndex, d.processedS3Path, d.attempt]),
-    );
-    return batch.map(() => undefined);
-  }
-
-  /** Resolves once the failure is in the file's row; failures recorded together share one UPDATE. */
-  markFailed(programId: string, sourceIndex: number, stage: FailureStage, f: FailureUpdate): Promise<void> {
-    return this.failureWrites.add({ ...f, programId, sourceIndex, state: STAGE_STATE[stage] });
-  }
-
-  private async markFailedBatch(batch: FailedFile[]): Promise<void[]> {
-    await this.em.execute(
-      `UPDATE program_files f SET state = v.state, error = v.error, error_code = v.code, retryable = v.retryable,
-         processed_s3_path = COALESCE(v.path, f.processed_s3_path), failed_at = now(),
-         next_retry_at = v.next_retry_at, exhausted = v.exhausted,
-         retry_count = GREATEST(f.retry_count, v.attempt), updated_at = now()
-       FROM (VALUES ${batch.map(() => '(?, ?::int, ?::int, ?, ?, ?, ?::boolean, ?, ?::timestamptz, ?::boolean)').join(', ')})
-         AS v(program_id, source_index, attempt, state, error, code, retryable, path, next_retry_at, exhausted)
-       WHERE f.program_id = v.program_id AND f.source_index = v.source_index AND f.state <> 'done'`,
-      batch.flatMap((b) => [
-        b.programId,
-        b.sourceIndex,
-        b.attempt,
-        b.state,
-        b.error,
-        b.errorCode,
-        b.retryable,
-        b.processedS3Path ?? null,
-        b.nextRetryAt?.toISOString() ?? null,
-        b.exhausted,
-      ]),
-    );
-    return batch.map(() => undefined);
-  }
-
-  /**
-   * The failed files of the given stages a retry is about to attempt (read under the program lock, so
-   * nobody else retries them meanwhile). Nothing is counted here: each attempt adds to retry_count
-   * when its outcome is recorded. With `due`, only what the scheduler may retry automatically:
-   * retryable, not exhausted, under the attempt limit, and due.
-   */
-  async failedForRetry(programId: string, stages: FailureStage[], due?: DueFilter): Promise<ClaimedFile[]> {
-    const states = stages.map((s) => STAGE_STATE[s]);
-    const params: unknown[] = [programId, ...states];
-    let dueSql = '';
-    if (due) {
-      dueSql = `AND ${automaticRetryEligible()} AND next_retry_at <= ?::timestamptz`;
-      params.push(due.maxAttempts, due.dueBy.toISOString());
-    }
-    return this.em.execute<ClaimedFile[]>(
-      `SELECT source_index, source_file_path, state, processed_s3_path, retry_count FROM program_files
-       WHERE program_id = ? AND state IN (${states.map(() => '?').join(', ')}) ${dueSql}
-       ORDER BY source_index`,
-      params,
-    );
   }
 
   /**
    * Programs with at least one failure the scheduler may retry now, longest overdue first, leaving
    * out programs whose first run is not over (that run owns their files).
    */
-  async programsWithDueRetries(due: DueFilter, limit: number): Promise<string[]> {
+  async programsWithDueRetries(due: { dueBy: Date; maxAttempts: number }, limit: number): Promise<string[]> {
     const rows = await this.em.execute<{ program_id: string }[]>(
       `SELECT f.program_id FROM program_files f
        JOIN program_states s ON s.program_id = f.program_id AND s.status NOT IN ('pending', 'processing')
@@ -192,7 +338,12 @@ export class ProgramFilesRepository {
   }
 
   /** Failures in source order, one stage or both; keyset on source_index (a file fails at one stage at most). */
-  async failures(programId: string, stage: FailureStage | undefined, afterIndex: number, limit: number): Promise<FailureRow[]> {
+  async failures(
+    programId: string,
+    stage: FailureStage | undefined,
+    afterIndex: number,
+    limit: number,
+  ): Promise<FailureRow[]> {
     const states = stage ? [STAGE_STATE[stage]] : [STAGE_STATE.preprocessing, STAGE_STATE.document];
     return this.em.execute<FailureRow[]>(
       `SELECT CASE state WHEN 'preprocessing_failed' THEN 'preprocessing' ELSE 'document' END AS stage,

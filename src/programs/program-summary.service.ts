@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { RetryHistoryQuery } from '../retry/queries/retry-history.query';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
@@ -18,6 +20,7 @@ export class ProgramSummaryService {
   constructor(
     private readonly programs: ProgramsRepository,
     private readonly files: ProgramFilesRepository,
+    private readonly queries: QueryBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -44,7 +47,7 @@ export class ProgramSummaryService {
       this.files.countByState(programId),
       this.files.failures(programId, 'preprocessing', -1, limit),
       this.files.failures(programId, 'document', -1, limit),
-      this.programs.retryHistory(programId),
+      this.queries.execute(new RetryHistoryQuery(programId)),
     ]);
     const preFailed = counts.preprocessing_failed;
     const preSuccess = counts.done + counts.document_failed;
@@ -73,7 +76,7 @@ export class ProgramSummaryService {
       await this.programs.writeSummary(programId, metadata, { status: settled, onlyWhileRunning: false });
       return settled;
     }
-    const status = mode === 'settle' && counts.pending === 0 ? settled : undefined;
+    const status = mode === 'settle' && counts.pending + counts.processing === 0 ? settled : undefined;
     const written = await this.programs.writeSummary(programId, metadata, { status, onlyWhileRunning: true });
     return written ? status : undefined;
   }

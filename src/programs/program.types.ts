@@ -1,17 +1,18 @@
 export const PROGRAM_STATUSES = ['pending', 'processing', 'completed', 'completed_with_failures'] as const;
 export type ProgramStatus = (typeof PROGRAM_STATUSES)[number];
 
-export const FILE_STATES = ['pending', 'done', 'preprocessing_failed', 'document_failed'] as const;
+export const FILE_STATES = ['pending', 'processing', 'done', 'preprocessing_failed', 'document_failed'] as const;
 export type FileState = (typeof FILE_STATES)[number];
 
 export type FailureStage = 'preprocessing' | 'document';
 export type {
+  RetryHistoryEntry,
   RetryResults,
   RetryTriggerName as RetryTrigger,
   RetryTypeName as RetryType,
   StageCounts,
 } from '../events/catalogue';
-import type { RetryResults, RetryTriggerName, RetryTypeName } from '../events/catalogue';
+import type { RetryHistoryEntry } from '../events/catalogue';
 
 /** The seed's preprocessing failure record, plus the retry bookkeeping fields of SPEC §4. */
 export interface PreprocessingFailureRecord {
@@ -46,13 +47,6 @@ export interface StageSummary<T> {
   summary: { total: number; success: number; failed: number };
   failed_files: T[];
   failed_files_truncated?: boolean;
-}
-
-export interface RetryHistoryEntry {
-  retry_type: RetryTypeName;
-  trigger: RetryTriggerName;
-  timestamp: string;
-  results: RetryResults;
 }
 
 export interface ProgramMetadata {

@@ -34,7 +34,11 @@ export class ProgramsController {
 
   @Get(':programId')
   @ApiOkResponse({ type: ProgramDto })
-  @ApiHeader({ name: 'If-None-Match', required: false, description: 'the ETag of a previous answer: 304 while unchanged' })
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'the ETag of a previous answer: 304 while unchanged',
+  })
   async get(
     @Param('programId') programId: string,
     @Query() q: UserScopedQuery,

@@ -1,32 +1,25 @@
 import { Module } from '@nestjs/common';
-import { FileOutcomeListener } from './listeners/file-outcome.listener';
-import { ProgramRetryListener } from './listeners/program-retry.listener';
-import { OutcomeTracker } from './outcome-tracker';
-import { ProgramRetryService } from './program-retry.service';
-import { ProgramLockRepository } from './lock/program-lock.repository';
+import { PROGRAMS_HANDLERS } from './handlers/retry-support.handlers';
 import { ProgramFilesRepository } from './program-files.repository';
-import { ProgramRunner } from './program-runner.service';
 import { ProgramSummaryService } from './program-summary.service';
-import { ProgramsQueryService } from './programs-query.service';
 import { ProgramsController } from './programs.controller';
 import { ProgramsRepository } from './programs.repository';
 import { ProgramsService } from './programs.service';
+import { FileWorker } from './work/file-worker.service';
 
+/**
+ * Programs and their per-file state: the API, the leases and the workers that settle files, and
+ * the summary. Other modules reach it only through its commands and queries on the buses.
+ */
 @Module({
   controllers: [ProgramsController],
   providers: [
     ProgramsRepository,
     ProgramFilesRepository,
-    ProgramLockRepository,
     ProgramSummaryService,
-    ProgramRunner,
     ProgramsService,
-    ProgramsQueryService,
-    FileOutcomeListener,
-    OutcomeTracker,
-    ProgramRetryService,
-    ProgramRetryListener,
+    FileWorker,
+    ...PROGRAMS_HANDLERS,
   ],
-  exports: [ProgramsQueryService],
 })
 export class ProgramsModule {}

@@ -1,14 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { isoUtc, slices } from '../database/sql';
-import type {
-  ProgramMetadata,
-  ProgramStatus,
-  RetryHistoryEntry,
-  RetryResults,
-  RetryTrigger,
-  RetryType,
-} from './program.types';
+import type { ProgramMetadata, ProgramStatus } from './program.types';
 
 export interface ProgramRow {
   id: string;
@@ -67,10 +60,10 @@ export class ProgramsRepository {
         [p.id, p.userId, p.name, p.files.length, p.idempotencyKey ?? null, p.requestHash],
       );
       if (inserted.length === 0) return false;
-      await tem.execute(`INSERT INTO program_states (program_id, status, metadata_json) VALUES (?, 'pending', ?::json)`, [
-        p.id,
-        JSON.stringify(p.metadata),
-      ]);
+      await tem.execute(
+        `INSERT INTO program_states (program_id, status, metadata_json) VALUES (?, 'pending', ?::json)`,
+        [p.id, JSON.stringify(p.metadata)],
+      );
       let index = 0;
       for (const batch of slices(p.files, FILE_INSERT_BATCH)) {
         const values: unknown[] = [];
@@ -140,55 +133,40 @@ export class ProgramsRepository {
     );
   }
 
-  async markProcessing(programId: string): Promise<void> {
-    await this.em.execute(
-      `UPDATE program_states SET status = 'processing', updated_at = now()
-       WHERE program_id = ? AND status = 'pending'`,
-      [programId],
-    );
-  }
-
   /**
    * Writes metadata_json (and a status, when given). `onlyWhileRunning`: only while the first run has
-   * not settled, so nothing written for the run can land on a settled program. True when written.
+   * not settled, so nothing written for the run can land on a settled program; with a status too,
+   * only once no file is left unsettled — the program settles exactly once, whoever gets here
+   * first. True when written.
    */
   async writeSummary(
     programId: string,
     metadata: ProgramMetadata,
     opts: { status?: ProgramStatus; onlyWhileRunning: boolean },
   ): Promise<boolean> {
+    const settling = opts.onlyWhileRunning && opts.status !== undefined;
     const res = await this.em.execute<{ program_id: string }[]>(
       `UPDATE program_states SET metadata_json = ?::json, status = COALESCE(?, status), updated_at = now()
        WHERE program_id = ? ${opts.onlyWhileRunning ? `AND status IN ('pending', 'processing')` : ''}
+         ${settling ? `AND NOT EXISTS (SELECT 1 FROM program_files WHERE program_id = ? AND state IN ('pending', 'processing'))` : ''}
        RETURNING program_id`,
-      [JSON.stringify(metadata), opts.status ?? null, programId],
+      [JSON.stringify(metadata), opts.status ?? null, programId, ...(settling ? [programId] : [])],
     );
     return res.length > 0;
   }
 
-  /** Programs whose run has not finished: candidates for recovery (the lock tells who is on them). */
-  async unfinishedIds(limit: number): Promise<string[]> {
+  /**
+   * Programs still `processing` with no file left to work: their last file was settled by a replica
+   * that did not live to settle the program. Whoever finds one settles it.
+   */
+  async runningWithoutWork(limit: number): Promise<string[]> {
     const rows = await this.em.execute<{ program_id: string }[]>(
-      `SELECT program_id FROM program_states WHERE status IN ('pending', 'processing') ORDER BY updated_at LIMIT ?`,
+      `SELECT s.program_id FROM program_states s
+       WHERE s.status IN ('pending', 'processing')
+         AND NOT EXISTS (SELECT 1 FROM program_files f WHERE f.program_id = s.program_id AND f.state IN ('pending', 'processing'))
+       LIMIT ?`,
       [limit],
     );
     return rows.map((r) => r.program_id);
-  }
-
-  async insertRetryRun(programId: string, retryType: RetryType, trigger: RetryTrigger, results: RetryResults): Promise<void> {
-    await this.em.execute(`INSERT INTO retry_runs (program_id, retry_type, trigger, results) VALUES (?, ?, ?, ?::jsonb)`, [
-      programId,
-      retryType,
-      trigger,
-      JSON.stringify(results),
-    ]);
-  }
-
-  async retryHistory(programId: string): Promise<RetryHistoryEntry[]> {
-    return this.em.execute<RetryHistoryEntry[]>(
-      `SELECT retry_type, trigger, ${isoUtc('created_at')} AS timestamp, results
-       FROM retry_runs WHERE program_id = ? ORDER BY id`,
-      [programId],
-    );
   }
 }

@@ -11,7 +11,7 @@ import type { ProgramAcceptedDto, ProgramSummaryDto } from './dto/program.respon
 import { IdempotencyConflictError, ProgramNotFoundError } from './errors/program.errors';
 import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
 import { ProgramFilesRepository } from './program-files.repository';
-import { ProgramRunner } from './program-runner.service';
+import { FileWorker } from './work/file-worker.service';
 import { ProgramSummaryService } from './program-summary.service';
 import type { FailureStage } from './program.types';
 import { isProgramId, ProgramRow, ProgramsRepository } from './programs.repository';
@@ -27,10 +27,7 @@ const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
 // Exactly what this service writes: a strict timestamp and a program id; Date.parse accepts far more
 // ("1", "May 5") than PostgreSQL's timestamptz input does, and the difference was a 500.
 const isListCursor = (v: Record<string, unknown>): v is { c: string; i: string } =>
-  typeof v.c === 'string' &&
-  typeof v.i === 'string' &&
-  isCursorTimestamp(v.c) &&
-  isProgramId(v.i);
+  typeof v.c === 'string' && typeof v.i === 'string' && isCursorTimestamp(v.c) && isProgramId(v.i);
 
 @Injectable()
 export class ProgramsService {
@@ -40,7 +37,7 @@ export class ProgramsService {
   constructor(
     private readonly programs: ProgramsRepository,
     private readonly files: ProgramFilesRepository,
-    private readonly runner: ProgramRunner,
+    private readonly worker: FileWorker,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -52,9 +49,14 @@ export class ProgramsService {
   ): Promise<ProgramAcceptedDto> {
     const files = validateFileList(body.files, (bucket) => isAllowedSourceBucket(bucket, this.config.s3));
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_RE.test(idempotencyKey)) {
-      throw new InvalidRequestError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+      throw new InvalidRequestError(
+        'INVALID_IDEMPOTENCY_KEY',
+        'Idempotency-Key must be 1 to 200 visible ASCII characters',
+      );
     }
-    const requestHash = createHash('sha256').update(JSON.stringify([body.name, files])).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([body.name, files]))
+      .digest('hex');
     if (idempotencyKey !== undefined) {
       const replay = await this.programs.findByIdempotencyKey(userId, idempotencyKey);
       if (replay) return this.replay(replay, requestHash);
@@ -76,7 +78,8 @@ export class ProgramsService {
       return this.replay(winner, requestHash);
     }
     this.logger.log({ program_id: id, correlation_id: correlationId, files: files.length }, `program ${id} created`);
-    this.runner.enqueue(id, correlationId);
+    // Any replica's worker takes the files up; this one looks at once.
+    this.worker.kick();
     return { program_id: id, status: 'pending', total_files: files.length };
   }
 

@@ -20,7 +20,10 @@ describe('backoff policy', () => {
   });
 
   it('marks a file exhausted once it has used its automatic attempts', () => {
-    expect(planRetry({ retryable: true, retryCount: 3 }, settings, now)).toEqual({ nextRetryAt: null, exhausted: true });
+    expect(planRetry({ retryable: true, retryCount: 3 }, settings, now)).toEqual({
+      nextRetryAt: null,
+      exhausted: true,
+    });
     expect(planRetry({ retryable: true, retryCount: 2 }, settings, now).exhausted).toBe(false);
   });
 

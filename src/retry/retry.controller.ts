@@ -6,7 +6,6 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { CorrelationId } from '../common/http/correlation-id';
 import { RetryQuery, RetryResponseDto } from './dto/retry.dto';
 import { RetryService } from './retry.service';
 
@@ -19,13 +18,11 @@ export class RetryController {
   @HttpCode(200)
   @ApiOkResponse({ type: RetryResponseDto, description: 'the retry ran; counts per stage' })
   @ApiConflictResponse({ description: 'PROGRAM_BUSY: the program is being processed or retried right now' })
-  @ApiTooManyRequestsResponse({ description: 'RETRY_CAPACITY: MAX_CONCURRENT_RETRIES are running here; see Retry-After' })
+  @ApiTooManyRequestsResponse({
+    description: 'RETRY_CAPACITY: MAX_CONCURRENT_RETRIES are running here; see Retry-After',
+  })
   @ApiServiceUnavailableResponse({ description: 'SHUTTING_DOWN: this instance is draining; see Retry-After' })
-  retry(
-    @Param('programId') programId: string,
-    @Query() q: RetryQuery,
-    @CorrelationId() correlationId: string,
-  ): Promise<RetryResponseDto> {
-    return this.retries.retryNow(programId, q.user_id, q.retry_type ?? 'all', correlationId);
+  retry(@Param('programId') programId: string, @Query() q: RetryQuery): Promise<RetryResponseDto> {
+    return this.retries.retryNow(programId, q.user_id, q.retry_type ?? 'all');
   }
 }

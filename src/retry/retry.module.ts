@@ -1,17 +1,28 @@
 import { Module } from '@nestjs/common';
-import { ProgramsModule } from '../programs/programs.module';
+import { RetryHistoryHandler } from './handlers/retry-history.handler';
+import { ProgramLockRepository } from './lock/program-lock.repository';
 import { RetryController } from './retry.controller';
+import { RetryRunsRepository } from './retry-runs.repository';
 import { RetryScheduler } from './retry.scheduler';
 import { RetryService } from './retry.service';
+import { InterruptedRuns } from './use-cases/interrupted-runs';
+import { RunRetry } from './use-cases/run-retry.use-case';
 
 /**
- * When and what to retry: the manual retry API, the scheduler (with crash recovery) and the backoff
- * policy. The retry itself runs in the programs module, which owns the lock and the file state,
- * reached through ProgramRetryRequested on the bus.
+ * Retry, all of it: the manual API and the scheduler, the retry runs and their history, the program
+ * lock that serialises retries, backoff and exhaustion (backoff.policy), and the counting
+ * (tally.policy). The files themselves are queued and worked through the programs module's commands.
  */
 @Module({
-  imports: [ProgramsModule],
   controllers: [RetryController],
-  providers: [RetryService, RetryScheduler],
+  providers: [
+    RetryService,
+    RetryScheduler,
+    RunRetry,
+    InterruptedRuns,
+    RetryRunsRepository,
+    ProgramLockRepository,
+    RetryHistoryHandler,
+  ],
 })
 export class RetryModule {}

@@ -2,7 +2,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
-    PutObjectCommand,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -159,7 +159,8 @@ export class S3StorageRepository implements OnApplicationShutdown {
       this.logger.log(`created bucket ${bucket}`);
     } catch (e) {
       const name = (e as { name?: string }).name;
-      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw this.classify(e, `s3://${bucket}`);
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists')
+        throw this.classify(e, `s3://${bucket}`);
     }
   }
 
@@ -181,7 +182,10 @@ export class S3StorageRepository implements OnApplicationShutdown {
     const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     if (call?.caller?.aborted) return new StorageError('aborted', `${where}: request aborted`);
     if (call?.deadline.aborted) {
-      return new StorageError('unavailable', `${where}: storage did not answer within ${this.config.s3.requestTimeoutMs} ms`);
+      return new StorageError(
+        'unavailable',
+        `${where}: storage did not answer within ${this.config.s3.requestTimeoutMs} ms`,
+      );
     }
     if (err.name === 'AbortError') return new StorageError('aborted', `${where}: request aborted`);
     const status = err.$metadata?.httpStatusCode;

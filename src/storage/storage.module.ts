@@ -12,7 +12,8 @@ import { EMBEDDED_S3_CREDENTIALS } from '../infra/embedded-servers';
       provide: S3_CLIENT,
       inject: [APP_CONFIG],
       // Embedded S3 accepts fixed credentials; everywhere else the SDK's default chain applies.
-      useFactory: (config: AppConfig) => createS3Client(config, config.s3.embedded ? EMBEDDED_S3_CREDENTIALS : undefined),
+      useFactory: (config: AppConfig) =>
+        createS3Client(config, config.s3.embedded ? EMBEDDED_S3_CREDENTIALS : undefined),
     },
     S3StorageRepository,
   ],

@@ -8,7 +8,10 @@ import { startTestApp, TestApp } from '../support/test-app';
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const USER = 'cli-user';
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
@@ -67,7 +70,9 @@ describe('CLI', () => {
     expect(lines[1]).toMatch(/^preprocessing,2,s3:\/\/.+broken\.bin,UNSUPPORTED_TYPE,false,0,false,,/);
 
     const json = await cli(['failures', programId!, '--user', USER, '--format', 'json'], env);
-    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ stage: 'preprocessing', index: 2, error_code: 'UNSUPPORTED_TYPE' })]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ stage: 'preprocessing', index: 2, error_code: 'UNSUPPORTED_TYPE' }),
+    ]);
 
     const retry = await cli(['retry', programId!, '--user', USER, '--type', 'preprocessing'], env);
     expect(retry.code).toBe(2);
@@ -84,7 +89,10 @@ describe('CLI', () => {
   });
 
   it('says when the service cannot be reached (exit 3) or the program is not the user’s (exit 1)', async () => {
-    const down = await cli(['status', 'prog_000000000000000000000000', '--user', USER], { ...env, INGEST_API_URL: 'http://127.0.0.1:1' });
+    const down = await cli(['status', 'prog_000000000000000000000000', '--user', USER], {
+      ...env,
+      INGEST_API_URL: 'http://127.0.0.1:1',
+    });
     expect(down.code).toBe(3);
     expect(down.stderr).toMatch(/^error: cannot reach the service at http:\/\/127\.0\.0\.1:1/);
     expect(down.stderr).not.toMatch(/\n\s+at /);

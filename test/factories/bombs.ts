@@ -348,8 +348,7 @@ export interface DocxBombOptions {
   behindDecoy?: boolean;
 }
 
-const DOCUMENT_HEAD =
-  `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="${W_NS}"><w:body><w:p><w:r><w:t>`;
+const DOCUMENT_HEAD = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="${W_NS}"><w:body><w:p><w:r><w:t>`;
 const DOCUMENT_TAIL = '</w:t></w:r></w:p></w:body></w:document>';
 
 /**

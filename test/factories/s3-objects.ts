@@ -2,12 +2,7 @@
  * Builders for S3 fixtures of the e2e tests: an S3 client fit for s3rver, buckets, and
  * source files put with bounded concurrency.
  */
-import {
-  CreateBucketCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 
 export interface S3ClientOptions {
   /** Default: process.env.TEST_S3_ENDPOINT (set by the e2e global setup). */
@@ -142,11 +137,7 @@ export function textFiles(n: number, prefix = 'sources'): S3ObjectSpec[] {
         files.push({
           key: `${name}.json`,
           contentType: 'application/json',
-          body: `${JSON.stringify(
-            { id: `${base}-${id}`, title, subject, body: sentences.join(' ') },
-            null,
-            2,
-          )}\n`,
+          body: `${JSON.stringify({ id: `${base}-${id}`, title, subject, body: sentences.join(' ') }, null, 2)}\n`,
         });
     }
   }

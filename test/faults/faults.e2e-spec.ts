@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { programLockIsFree, slowDocuments, clearDocumentFaults } from '../factories/db-faults';
+import { clearDocumentFaults, gateDocuments } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import type { ServiceProcess } from '../support/service-process';
 import { FaultHarness } from './harness';
@@ -19,6 +19,8 @@ const SERVICE_ENV = {
   RETRY_BACKOFF_BASE_MS: '300',
   RETRY_BACKOFF_MAX_MS: '1000',
   RETRY_MAX_ATTEMPTS: '20',
+  // Short leases: files held by a replica that died or lost the database are free again in seconds.
+  LEASE_TTL_MS: '3000',
 };
 
 interface Figures {
@@ -50,8 +52,10 @@ describe('fault suite', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'faults.json'), JSON.stringify({ at: new Date().toISOString(), figures }, null, 2));
     console.log(
-      ['fault | files | documents | duplicates | lost | note', ...figures.map((f) =>
-        `${f.fault} | ${f.files} | ${f.documents} | ${f.duplicates} | ${f.lost} | ${f.note}`)].join('\n'),
+      [
+        'fault | files | documents | duplicates | lost | note',
+        ...figures.map((f) => `${f.fault} | ${f.files} | ${f.documents} | ${f.duplicates} | ${f.lost} | ${f.note}`),
+      ].join('\n'),
     );
   });
 
@@ -75,7 +79,15 @@ describe('fault suite', () => {
       );
     }
     const r = await h.check(service, programId, USER, files);
-    figures.push({ fault, files: r.files, documents: r.documents, duplicates: r.duplicates, lost: r.lost, failed: r.failed, note });
+    figures.push({
+      fault,
+      files: r.files,
+      documents: r.documents,
+      duplicates: r.duplicates,
+      lost: r.lost,
+      failed: r.failed,
+      note,
+    });
     expect({ documents: r.documents, duplicates: r.duplicates, lost: r.lost, failed: r.failed }).toEqual({
       documents: files.length,
       duplicates: 0,
@@ -97,7 +109,13 @@ describe('fault suite', () => {
     await h.startS3();
     await h.waitFor(async () => (await ready(service)) === 200, 'readiness 200 after S3 is back', 15_000);
 
-    const r = await finish(service, programId, files, 'S3 stopped ~5 s mid-program', 'outage failures retried by the scheduler');
+    const r = await finish(
+      service,
+      programId,
+      files,
+      'S3 stopped ~5 s mid-program',
+      'outage failures retried by the scheduler',
+    );
     const retried = r.program.metadata_json.retry_history.filter((e: { trigger: string }) => e.trigger === 'scheduled');
     figures[figures.length - 1].note += ` (${retried.length} scheduled rounds)`;
   });
@@ -109,12 +127,22 @@ describe('fault suite', () => {
     await h.waitFor(async () => (await h.documentCount(programId)) >= 200, 'some progress');
 
     h.cutDatabase();
-    await h.waitFor(async () => (await ready(service)) === 503, 'readiness 503 while PostgreSQL is unreachable', 15_000);
+    await h.waitFor(
+      async () => (await ready(service)) === 503,
+      'readiness 503 while PostgreSQL is unreachable',
+      15_000,
+    );
     await new Promise((r) => setTimeout(r, 5_000));
     h.restoreDatabase();
     await h.waitFor(async () => (await ready(service)) === 200, 'readiness 200 after PostgreSQL is back', 15_000);
 
-    await finish(service, programId, files, 'PostgreSQL cut ~6 s mid-program', 'resumed by the recovery scan');
+    await finish(
+      service,
+      programId,
+      files,
+      'PostgreSQL cut ~6 s mid-program',
+      'files whose outcome could not be recorded were taken up again when their leases ran out',
+    );
     expect(service.child.exitCode).toBeNull();
   });
 
@@ -125,20 +153,29 @@ describe('fault suite', () => {
     await h.waitFor(async () => (await h.documentCount(programId)) >= 900, '30% done');
     await first.killGroup();
     const atKill = await h.documentCount(programId);
-    await h.waitFor(() => programLockIsFree(h.db, programId), 'lock freed', 5_000);
 
     const second = await h.startService(SERVICE_ENV);
-    await finish(second, programId, files, 'SIGKILL at ~30% of 3,000 files', `killed with ${atKill} Documents stored; restarted`);
+    await finish(
+      second,
+      programId,
+      files,
+      'SIGKILL at ~30% of 3,000 files',
+      `killed with ${atKill} Documents stored; restarted`,
+    );
   });
 
-  it('SIGTERM mid-program: clean exit, lock released, completed after restart', async () => {
+  it('SIGTERM mid-program: clean exit, nothing left held, completed after restart', async () => {
     const files = await putObjects(h.s3, h.sourceBucket, textFiles(1500, 'term'));
     const first = await h.startService({ ...SERVICE_ENV, PROCESSING_CONCURRENCY: '4' });
     const programId = await h.createProgram(first, USER, files);
     await h.waitFor(async () => (await h.documentCount(programId)) >= 300, 'some progress');
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
-    expect(await programLockIsFree(h.db, programId)).toBe(true);
+    const held = await h.db.query(
+      `SELECT count(*)::int AS n FROM program_files WHERE program_id = $1 AND state = 'processing'`,
+      [programId],
+    );
+    expect(held.rows[0].n).toBe(0);
     const atTerm = await h.documentCount(programId);
 
     const second = await h.startService(SERVICE_ENV);
@@ -174,7 +211,9 @@ describe('fault suite', () => {
         0,
       );
       const counted = (
-        await h.db.query('SELECT coalesce(sum(retry_count), 0)::int AS n FROM program_files WHERE program_id = $1', [p.id])
+        await h.db.query('SELECT coalesce(sum(retry_count), 0)::int AS n FROM program_files WHERE program_id = $1', [
+          p.id,
+        ])
       ).rows[0].n;
       expect(history.every((e) => e.trigger === 'scheduled')).toBe(true);
       expect(attempts).toBe(counted);
@@ -196,15 +235,25 @@ describe('fault suite', () => {
     await putObjects(h.s3, h.sourceBucket, specs.slice(0, 4));
     const files = specs.map((s) => `s3://${h.sourceBucket}/${s.key}`);
     const programId = await h.createProgram(service, USER, files);
-    await h.waitFor(async () => (await h.getProgram(service, programId, USER)).status === 'completed_with_failures', 'first run');
-    await putObjects(h.s3, h.sourceBucket, specs.slice(4));
-    await slowDocuments(h.db, 1);
-
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        fetch(`${service.baseUrl}/v1/programs/${programId}/retry?user_id=${USER}&retry_type=all`, { method: 'POST' }),
-      ),
+    await h.waitFor(
+      async () => (await h.getProgram(service, programId, USER)).status === 'completed_with_failures',
+      'first run',
     );
+    await putObjects(h.s3, h.sourceBucket, specs.slice(4));
+    // Document inserts wait at a gate: the retry that runs holds the program until the test lets it go.
+    const gate = await gateDocuments(h.db);
+    const calls = Array.from({ length: 20 }, () =>
+      fetch(`${service.baseUrl}/v1/programs/${programId}/retry?user_id=${USER}&retry_type=all`, { method: 'POST' }),
+    );
+    let answered = 0;
+    for (const c of calls)
+      void c.then(
+        () => answered++,
+        () => answered++,
+      );
+    await h.waitFor(async () => answered >= 19, '19 answers while one retry holds the program');
+    await gate.release();
+    const answers = await Promise.all(calls);
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([200, ...Array(19).fill(409)]);
     await clearDocumentFaults(h.db);

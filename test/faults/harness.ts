@@ -116,7 +116,8 @@ export class FaultHarness {
   }
 
   async documentCount(programId: string): Promise<number> {
-    return (await this.db.query('SELECT count(*)::int AS n FROM documents WHERE program_id = $1', [programId])).rows[0].n;
+    return (await this.db.query('SELECT count(*)::int AS n FROM documents WHERE program_id = $1', [programId])).rows[0]
+      .n;
   }
 
   async waitFor(cond: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {

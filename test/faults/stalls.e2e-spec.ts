@@ -32,10 +32,10 @@ describe('stalls', () => {
 
   const fileRow = async (programId: string, index: number): Promise<FileRow> =>
     (
-      await h.db.query('SELECT state, error_code, retry_count FROM program_files WHERE program_id = $1 AND source_index = $2', [
-        programId,
-        index,
-      ])
+      await h.db.query(
+        'SELECT state, error_code, retry_count FROM program_files WHERE program_id = $1 AND source_index = $2',
+        [programId, index],
+      )
     ).rows[0];
 
   it('a GET that S3 accepts and never answers, during scheduled retries: fails STORAGE_UNAVAILABLE, rounds go on', async () => {
@@ -55,17 +55,30 @@ describe('stalls', () => {
       RETRY_MAX_ATTEMPTS: '50',
     });
     const programId = await h.createProgram(service, USER, [...files, late]);
-    await h.waitFor(async () => (await h.getProgram(service, programId, USER)).status === 'completed_with_failures', 'first run settled');
-    expect(await fileRow(programId, 3)).toMatchObject({ state: 'preprocessing_failed', error_code: 'SOURCE_NOT_FOUND' });
+    await h.waitFor(
+      async () => (await h.getProgram(service, programId, USER)).status === 'completed_with_failures',
+      'first run settled',
+    );
+    expect(await fileRow(programId, 3)).toMatchObject({
+      state: 'preprocessing_failed',
+      error_code: 'SOURCE_NOT_FOUND',
+    });
 
     // The file arrives, but every GET of it now hangs: accepted, never answered.
     proxy.stall = /\/late\/stalled\.txt/;
     await h.s3.send(new PutObjectCommand({ Bucket: h.sourceBucket, Key: 'late/stalled.txt', Body: 'arrived late' }));
-    await h.waitFor(async () => (await fileRow(programId, 3)).error_code === 'STORAGE_UNAVAILABLE', 'a stalled GET cut off by the deadline', 30_000);
+    await h.waitFor(
+      async () => (await fileRow(programId, 3)).error_code === 'STORAGE_UNAVAILABLE',
+      'a stalled GET cut off by the deadline',
+      30_000,
+    );
     const first = (await fileRow(programId, 3)).retry_count;
     // Further rounds take the program's lock again and try again: the stalled attempt freed it.
     await h.waitFor(async () => (await fileRow(programId, 3)).retry_count >= first + 2, 'two more rounds', 30_000);
-    expect(await fileRow(programId, 3)).toMatchObject({ state: 'preprocessing_failed', error_code: 'STORAGE_UNAVAILABLE' });
+    expect(await fileRow(programId, 3)).toMatchObject({
+      state: 'preprocessing_failed',
+      error_code: 'STORAGE_UNAVAILABLE',
+    });
     const record = (await h.getProgram(service, programId, USER)).metadata_json.preprocessing.failed_files[0];
     expect(record).toMatchObject({ index: 3, error_code: 'STORAGE_UNAVAILABLE', retryable: true, exhausted: false });
     expect(record.error).toMatch(/did not answer within 1000 ms/);
@@ -73,9 +86,17 @@ describe('stalls', () => {
 
     // S3 answers again: the next round completes the program, and nobody holds it afterwards.
     proxy.stall = undefined;
-    await h.waitFor(async () => (await h.getProgram(service, programId, USER)).status === 'completed', 'completed', 30_000);
+    await h.waitFor(
+      async () => (await h.getProgram(service, programId, USER)).status === 'completed',
+      'completed',
+      30_000,
+    );
     const r = await h.check(service, programId, USER, [...files, late]);
-    expect({ documents: r.documents, duplicates: r.duplicates, lost: r.lost }).toEqual({ documents: 4, duplicates: 0, lost: 0 });
+    expect({ documents: r.documents, duplicates: r.duplicates, lost: r.lost }).toEqual({
+      documents: 4,
+      duplicates: 0,
+      lost: 0,
+    });
     expect(await programLockIsFree(h.db, programId)).toBe(true);
     expect(service.child.exitCode).toBeNull();
   });
@@ -90,7 +111,11 @@ describe('stalls', () => {
     await h.waitFor(async () => (await documentsAtGate(h.db)) >= 1, 'Document inserts held at the gate', 30_000);
 
     service.child.kill('SIGTERM');
-    await h.waitFor(async () => (await fetch(`${service.baseUrl}/health/ready`)).status === 503, 'readiness 503', 5_000);
+    await h.waitFor(
+      async () => (await fetch(`${service.baseUrl}/health/ready`)).status === 503,
+      'readiness 503',
+      5_000,
+    );
     const ready = await fetch(`${service.baseUrl}/health/ready`);
     expect(await ready.json()).toMatchObject({ statusCode: 503, code: 'SHUTTING_DOWN' });
     const retry = await fetch(`${service.baseUrl}/v1/programs/${programId}/retry?user_id=${USER}`, { method: 'POST' });
@@ -106,8 +131,15 @@ describe('stalls', () => {
     await clearDocumentFaults(h.db);
 
     const next = await h.startService({ RETRY_SCHEDULER_ENABLED: 'true', RETRY_SCAN_INTERVAL_MS: '300' });
-    await h.waitFor(async () => (await h.getProgram(next, programId, USER)).status === 'completed', 'completed after restart');
+    await h.waitFor(
+      async () => (await h.getProgram(next, programId, USER)).status === 'completed',
+      'completed after restart',
+    );
     const r = await h.check(next, programId, USER, files);
-    expect({ documents: r.documents, duplicates: r.duplicates, lost: r.lost }).toEqual({ documents: 6, duplicates: 0, lost: 0 });
+    expect({ documents: r.documents, duplicates: r.duplicates, lost: r.lost }).toEqual({
+      documents: 6,
+      duplicates: 0,
+      lost: 0,
+    });
   });
 });

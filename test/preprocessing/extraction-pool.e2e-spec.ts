@@ -87,7 +87,9 @@ describe('ExtractionPool', () => {
     );
     delay.disable();
 
-    files.forEach((f, i) => expect({ file: f.key, allowed: f.outcomes.includes(outcomes[i]) }).toEqual({ file: f.key, allowed: true }));
+    files.forEach((f, i) =>
+      expect({ file: f.key, allowed: f.outcomes.includes(outcomes[i]) }).toEqual({ file: f.key, allowed: true }),
+    );
     expect(outcomes).not.toContain('TIMEOUT');
     expect(delay.max / 1e6).toBeLessThan(100);
   });

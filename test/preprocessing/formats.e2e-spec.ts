@@ -39,9 +39,27 @@ describe('preprocessing of every supported format, end to end', () => {
   });
 
   it('extracts each format with its content type, known text and title', async () => {
-    const cases: { name: string; type: string; text: string; exact?: boolean; title?: string; absent?: string; pages?: number }[] = [
-      { name: 'sample.txt', type: 'text/plain', text: 'The quick brown fox jumps over the lazy dog.', title: 'sample.txt' },
-      { name: 'sample.md', type: 'text/markdown', text: 'This Markdown fixture has a **bold** word', title: 'Markdown Title' },
+    const cases: {
+      name: string;
+      type: string;
+      text: string;
+      exact?: boolean;
+      title?: string;
+      absent?: string;
+      pages?: number;
+    }[] = [
+      {
+        name: 'sample.txt',
+        type: 'text/plain',
+        text: 'The quick brown fox jumps over the lazy dog.',
+        title: 'sample.txt',
+      },
+      {
+        name: 'sample.md',
+        type: 'text/markdown',
+        text: 'This Markdown fixture has a **bold** word',
+        title: 'Markdown Title',
+      },
       {
         name: 'sample.html',
         type: 'text/html',
@@ -50,7 +68,12 @@ describe('preprocessing of every supported format, end to end', () => {
         absent: 'CONTENT_MUST_NOT_APPEAR',
       },
       { name: 'sample.csv', type: 'text/csv', text: 'Alice | Seoul | likes tea, not coffee' },
-      { name: 'sample.json', type: 'application/json', text: 'A JSON fixture for the preprocessing tests.', title: 'JSON Title' },
+      {
+        name: 'sample.json',
+        type: 'application/json',
+        text: 'A JSON fixture for the preprocessing tests.',
+        title: 'JSON Title',
+      },
       {
         name: 'sample.pdf',
         type: 'application/pdf',
@@ -91,6 +114,7 @@ describe('preprocessing of every supported format, end to end', () => {
       if (c.exact) expect(json.text).toBe(c.text.normalize('NFC'));
       else expect(json.text).toContain(c.text);
       expect(json.text).toBe(json.text.normalize('NFC'));
+      // eslint-disable-next-line no-control-regex -- asserts that NUL is absent
       expect(json.text).not.toMatch(/[\u0000\ufeff]/);
       if (c.title) expect(json.title).toBe(c.title);
       if (c.absent) expect(json.text).not.toContain(c.absent);
@@ -107,7 +131,11 @@ describe('hostile and broken files fail alone, with the right code', () => {
     proxy = new S3FaultProxy(process.env.TEST_S3_ENDPOINT!);
     const endpoint = await proxy.start();
     proxy.stall = /\/hang\//;
-    t = await startTestApp({ S3_ENDPOINT: endpoint, MAX_SOURCE_BYTES: String(1024 * 1024), PREPROCESS_TIMEOUT_MS: '3000' });
+    t = await startTestApp({
+      S3_ENDPOINT: endpoint,
+      MAX_SOURCE_BYTES: String(1024 * 1024),
+      PREPROCESS_TIMEOUT_MS: '3000',
+    });
   });
 
   afterAll(async () => {
@@ -162,7 +190,11 @@ describe('hostile and broken files fail alone, with the right code', () => {
       'slow.txt': ['TIMEOUT', true],
     };
     for (const [name, [code, retryable]] of Object.entries(expected)) {
-      expect({ name, code: byPath[name]?.error_code, retryable: byPath[name]?.retryable }).toEqual({ name, code, retryable });
+      expect({ name, code: byPath[name]?.error_code, retryable: byPath[name]?.retryable }).toEqual({
+        name,
+        code,
+        retryable,
+      });
     }
     expect(files).toHaveLength(11);
   });

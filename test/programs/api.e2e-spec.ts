@@ -54,17 +54,26 @@ describe('programs API', () => {
     expect(first.status).toBe(200);
     const etag = first.headers.etag;
     expect(etag).toMatch(/^"\d+"$/);
-    const again = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: OWNER }).set('If-None-Match', etag);
+    const again = await request(t.server)
+      .get(`/v1/programs/${programId}`)
+      .query({ user_id: OWNER })
+      .set('If-None-Match', etag);
     expect(again.status).toBe(304);
     expect(again.text).toBe('');
     // A retry with nothing to retry still writes the program (its history grows): a new version.
     await request(t.server).post(`/v1/programs/${programId}/retry`).query({ user_id: OWNER, retry_type: 'document' });
-    const changed = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: OWNER }).set('If-None-Match', etag);
+    const changed = await request(t.server)
+      .get(`/v1/programs/${programId}`)
+      .query({ user_id: OWNER })
+      .set('If-None-Match', etag);
     expect(changed.status).toBe(200);
     expect(changed.headers.etag).not.toBe(etag);
     expect(changed.body.metadata_json.retry_history).toHaveLength(1);
     // Another user gets the same 404 whatever ETag they send.
-    const stranger = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: STRANGER }).set('If-None-Match', etag);
+    const stranger = await request(t.server)
+      .get(`/v1/programs/${programId}`)
+      .query({ user_id: STRANGER })
+      .set('If-None-Match', etag);
     expect(stranger.status).toBe(404);
   });
 
@@ -89,7 +98,9 @@ describe('programs API', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const res = await request(t.server).get('/v1/programs').query({ user_id: user, limit: 2, ...(cursor ? { cursor } : {}) });
+      const res = await request(t.server)
+        .get('/v1/programs')
+        .query({ user_id: user, limit: 2, ...(cursor ? { cursor } : {}) });
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((p: { program_id: string }) => p.program_id));
@@ -117,7 +128,10 @@ describe('programs API', () => {
       ['body is a list', () => [valid()], 'INVALID_NAME'],
     ])('%s', async (_name, body, code) => {
       const before = await rowCounts();
-      const res = await request(t.server).post('/v1/programs').query({ user_id: OWNER }).send(body() as object);
+      const res = await request(t.server)
+        .post('/v1/programs')
+        .query({ user_id: OWNER })
+        .send(body() as object);
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.any(String), code });
       expect(await rowCounts()).toEqual(before);
@@ -127,7 +141,10 @@ describe('programs API', () => {
       const big = await startTestApp();
       try {
         const files = Array.from({ length: 100_001 }, (_, i) => `s3://b-k/${i}`);
-        const res = await request(big.server).post('/v1/programs').query({ user_id: OWNER }).send({ name: 'big', files });
+        const res = await request(big.server)
+          .post('/v1/programs')
+          .query({ user_id: OWNER })
+          .send({ name: 'big', files });
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('TOO_MANY_FILES');
         const { rows } = await big.db.query('SELECT count(*)::int AS n FROM programs');
@@ -159,7 +176,12 @@ describe('programs API', () => {
         .set('content-type', 'application/json')
         .send('{"name": "x", "files": [');
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.any(String), code: 'INVALID_JSON' });
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: expect.any(String),
+        code: 'INVALID_JSON',
+      });
     });
 
     it.each([
@@ -201,13 +223,25 @@ describe('programs API', () => {
   describe('Idempotency-Key', () => {
     it('returns the same program for a repeated create', async () => {
       const body = { name: 'idem', files: [`s3://${t.sourceBucket}/idem.txt`] };
-      const first = await request(t.server).post('/v1/programs').query({ user_id: OWNER }).set('Idempotency-Key', 'key-1').send(body);
-      const second = await request(t.server).post('/v1/programs').query({ user_id: OWNER }).set('Idempotency-Key', 'key-1').send(body);
+      const first = await request(t.server)
+        .post('/v1/programs')
+        .query({ user_id: OWNER })
+        .set('Idempotency-Key', 'key-1')
+        .send(body);
+      const second = await request(t.server)
+        .post('/v1/programs')
+        .query({ user_id: OWNER })
+        .set('Idempotency-Key', 'key-1')
+        .send(body);
       expect(first.status).toBe(202);
       expect(second.status).toBe(202);
       expect(second.body.program_id).toBe(first.body.program_id);
       // The key belongs to the user: another user with the same key gets a program of their own.
-      const other = await request(t.server).post('/v1/programs').query({ user_id: STRANGER }).set('Idempotency-Key', 'key-1').send(body);
+      const other = await request(t.server)
+        .post('/v1/programs')
+        .query({ user_id: STRANGER })
+        .set('Idempotency-Key', 'key-1')
+        .send(body);
       expect(other.body.program_id).not.toBe(first.body.program_id);
       await finishAndCheck(t, first.body.program_id, OWNER);
       await finishAndCheck(t, other.body.program_id, STRANGER);
@@ -217,7 +251,11 @@ describe('programs API', () => {
       const body = { name: 'race', files: [`s3://${t.sourceBucket}/race.txt`] };
       const answers = await Promise.all(
         Array.from({ length: 10 }, () =>
-          request(t.server).post('/v1/programs').query({ user_id: OWNER }).set('Idempotency-Key', 'race-key').send(body),
+          request(t.server)
+            .post('/v1/programs')
+            .query({ user_id: OWNER })
+            .set('Idempotency-Key', 'race-key')
+            .send(body),
         ),
       );
       expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
@@ -269,7 +307,10 @@ describe('programs API', () => {
   it('is ready when the database and the bucket answer', async () => {
     const ready = await request(t.server).get('/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.details).toMatchObject({ database: { status: 'up' }, storage: { status: 'up', bucket: t.bucket } });
+    expect(ready.body.details).toMatchObject({
+      database: { status: 'up' },
+      storage: { status: 'up', bucket: t.bucket },
+    });
     expect((await request(t.server).get('/health/live')).status).toBe(200);
   });
 });

@@ -45,7 +45,9 @@ describe('pipeline: S3 → processed JSON → Documents', () => {
       has_partial_failure: false,
       retry_history: [],
     });
-    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM documents WHERE program_id = $1', [created.program_id]);
+    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM documents WHERE program_id = $1', [
+      created.program_id,
+    ]);
     expect(rows[0].n).toBe(300);
 
     // The processed JSON of SPEC §5, at its key, for a file of each kind.
@@ -61,8 +63,17 @@ describe('pipeline: S3 → processed JSON → Documents', () => {
       const json = await readJson(t, doc.s3_path);
       expect(Object.keys(json).sort()).toEqual(
         [
-          'schema_version', 'program_id', 'source_index', 'source_file_path', 'content_type', 'title', 'text',
-          'chunks', 'stats', 'sha256', 'processed_at',
+          'schema_version',
+          'program_id',
+          'source_index',
+          'source_file_path',
+          'content_type',
+          'title',
+          'text',
+          'chunks',
+          'stats',
+          'sha256',
+          'processed_at',
         ].sort(),
       );
       expect(json).toMatchObject({
@@ -156,7 +167,10 @@ describe('pipeline: S3 → processed JSON → Documents', () => {
     const small = await startTestApp({ FAILED_FILES_INLINE_LIMIT: '2' });
     try {
       const files = Array.from({ length: 5 }, (_, i) => `s3://${small.sourceBucket}/absent-${i}.txt`);
-      const res = await request(small.server).post('/v1/programs').query({ user_id: USER }).send({ name: 'cut', files });
+      const res = await request(small.server)
+        .post('/v1/programs')
+        .query({ user_id: USER })
+        .send({ name: 'cut', files });
       expect(res.status).toBe(202);
       const program = await finishAndCheck(small, res.body.program_id, USER, files);
       expect(program.metadata_json.preprocessing.failed_files).toHaveLength(2);

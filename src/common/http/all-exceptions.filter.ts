@@ -61,7 +61,11 @@ export function toErrorBody(exception: unknown): ErrorBody {
     const status = exception.getStatus();
     const response = exception.getResponse();
     const r = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
-    const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? exception.message);
+    const message = Array.isArray(r.message)
+      ? r.message.join('; ')
+      : typeof r.message === 'string'
+        ? r.message
+        : exception.message;
     const code = typeof r.code === 'string' ? r.code : (CODE_BY_STATUS[status] ?? `HTTP_${status}`);
     return errorBody(status, message, code);
   }

@@ -1,13 +1,24 @@
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 /** A stored Document: at most one per (program, source file), enforced by the database. */
 @Entity({ tableName: 'documents' })
 @Unique({ name: 'documents_program_source_uq', properties: ['programId', 'sourceIndex'] })
 export class Document {
+  [OptionalProps]?: 'createdAt';
+
   @PrimaryKey({ type: 'text' })
   id!: string;
 
-  @Property({ type: 'text' })
+  // Program is named, not imported: documents may not reach into the programs module
+  // (.dependency-cruiser.js). The relation holds the program id itself (mapToPk).
+  @ManyToOne({
+    entity: 'Program',
+    mapToPk: true,
+    fieldName: 'program_id',
+    foreignKeyName: 'documents_program_id_fkey',
+    deleteRule: 'cascade',
+    updateRule: 'no action',
+  })
   programId!: string;
 
   @Property({ type: 'integer' })
@@ -16,7 +27,8 @@ export class Document {
   @Property({ type: 'text' })
   sourceFilePath!: string;
 
-  @Property({ type: 'text' })
+  // The naming strategy would make this s3path: a digit does not start a new word for it.
+  @Property({ type: 'text', fieldName: 's3_path' })
   s3Path!: string;
 
   @Property({ type: 'text' })
@@ -34,6 +46,6 @@ export class Document {
   @Property({ type: 'text' })
   sha256!: string;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt!: Date;
 }

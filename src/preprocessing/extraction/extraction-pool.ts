@@ -55,7 +55,10 @@ export class ExtractionPool implements OnApplicationShutdown {
    * The processed JSON (serialised) and its summary; `signal` (the per-file timeout) terminates the
    * worker mid-work. Throws PreprocessingError for anything wrong with the file.
    */
-  async preprocess(task: PreprocessTask, signal: AbortSignal): Promise<{ json: Uint8Array; summary: ProcessedSummary }> {
+  async preprocess(
+    task: PreprocessTask,
+    signal: AbortSignal,
+  ): Promise<{ json: Uint8Array; summary: ProcessedSummary }> {
     const outcome = await this.inWorker(task, signal);
     if (!outcome.ok) throw new PreprocessingError(outcome.code, outcome.message);
     return outcome;
@@ -71,7 +74,9 @@ export class ExtractionPool implements OnApplicationShutdown {
         throw new PreprocessingError('CORRUPT_FILE', `extraction needed more than ${WORKER_HEAP_MB} MB of memory`);
       }
       // Not the file's fault (a worker died, the pool is closing or full): worth another attempt later.
-      this.logger.error(`extraction worker failed on file ${task.sourceIndex} of ${task.programId}: ${(e as Error).message}`);
+      this.logger.error(
+        `extraction worker failed on file ${task.sourceIndex} of ${task.programId}: ${(e as Error).message}`,
+      );
       throw new PreprocessingError('INTERNAL_ERROR', 'extraction was interrupted');
     }
   }

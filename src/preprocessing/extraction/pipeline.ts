@@ -71,7 +71,8 @@ async function build(task: PreprocessTask, signal: AbortSignal): Promise<Preproc
   assertWithinBudget(text.length, task.maxTextChars);
   const chunks = chunkText(text);
   const stats = textStats(text);
-  const title = normalizeText((extraction.title ?? '').slice(0, MAX_TITLE_CHARS * 4)).slice(0, MAX_TITLE_CHARS) || fileName;
+  const title =
+    normalizeText((extraction.title ?? '').slice(0, MAX_TITLE_CHARS * 4)).slice(0, MAX_TITLE_CHARS) || fileName;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
 
   const processed: ProcessedJson = {

@@ -105,7 +105,7 @@ function guardState(): GuardState {
       construct(ctor, args, newTarget) {
         // `new Uint8Array(n)` reaches here with the proxy as newTarget, a subclass's super() with the subclass.
         const constructing = newTarget === proxy ? ctor : newTarget;
-        if (state.scopes.size === 0) return Reflect.construct(ctor, args, constructing);
+        if (state.scopes.size === 0) return Reflect.construct(ctor, args, constructing) as object;
         const bytes = sizer(args);
         if (bytes !== undefined) charge(state, bytes, name);
         const created = Reflect.construct(ctor, args, constructing) as { byteLength?: number };

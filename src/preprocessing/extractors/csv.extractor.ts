@@ -33,7 +33,8 @@ export class CsvExtractor implements Extractor {
       });
     } catch (e) {
       // The parser's message quotes the offending bytes; a failure record never carries file contents.
-      if (e instanceof CsvError) throw new PreprocessingError('CORRUPT_FILE', `invalid CSV (${e.code}) near line ${e.lines}`);
+      if (e instanceof CsvError)
+        throw new PreprocessingError('CORRUPT_FILE', `invalid CSV (${String(e.code)}) near line ${Number(e.lines)}`);
       throw e;
     }
     return { text: lines.join() };

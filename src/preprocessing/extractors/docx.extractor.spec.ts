@@ -53,7 +53,10 @@ describe('DocxExtractor', () => {
   });
 
   it('has no title without core properties, even with a first line that looks like one', async () => {
-    const bytes = await zipOf({ '_rels/.rels': ROOT_RELS, 'word/document.xml': documentXml('Looks Like A Title', 'Body text.') });
+    const bytes = await zipOf({
+      '_rels/.rels': ROOT_RELS,
+      'word/document.xml': documentXml('Looks Like A Title', 'Body text.'),
+    });
     const result = await extract(bytes);
     expect(result.title).toBeUndefined();
     expect(result.text).toContain('Looks Like A Title');
@@ -68,14 +71,22 @@ describe('DocxExtractor', () => {
     const core =
       '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" ' +
       'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title> Elsewhere  Title </dc:title></cp:coreProperties>';
-    const bytes = await zipOf({ '_rels/.rels': rels, 'meta/props.xml': core, 'word/document.xml': documentXml('Text.') });
+    const bytes = await zipOf({
+      '_rels/.rels': rels,
+      'meta/props.xml': core,
+      'word/document.xml': documentXml('Text.'),
+    });
     expect((await extract(bytes)).title).toBe('Elsewhere Title');
   });
 
   it('refuses a truncated DOCX as CORRUPT_FILE', async () => {
     const error = await extract(fixture('truncated.docx'), 'truncated.docx').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreprocessingError);
-    expect(error).toMatchObject({ code: 'CORRUPT_FILE', retryable: false, message: expect.stringContaining('not a valid DOCX') });
+    expect(error).toMatchObject({
+      code: 'CORRUPT_FILE',
+      retryable: false,
+      message: expect.stringContaining('not a valid DOCX'),
+    });
   });
 
   it('refuses bytes that are no ZIP as CORRUPT_FILE', async () => {
@@ -84,7 +95,10 @@ describe('DocxExtractor', () => {
 
   it('refuses a ZIP without a Word document as CORRUPT_FILE', async () => {
     const bytes = await zipOf({ 'hello.txt': 'not a Word document' });
-    await expect(extract(bytes)).rejects.toMatchObject({ code: 'CORRUPT_FILE', message: expect.stringMatching(/^unreadable DOCX: /) });
+    await expect(extract(bytes)).rejects.toMatchObject({
+      code: 'CORRUPT_FILE',
+      message: expect.stringMatching(/^unreadable DOCX: /),
+    });
   });
 
   describe('zip bombs', () => {
@@ -104,12 +118,17 @@ describe('DocxExtractor', () => {
 
     it(`refuses an entry compressed more than ${MAX_DOCX_COMPRESSION_RATIO}:1, even when small in total`, async () => {
       // 2 MiB of one letter deflates about 1000:1; the total stays far below the size limit.
-      const bytes = await zipOf({ '_rels/.rels': ROOT_RELS, 'word/document.xml': documentXml('A'.repeat(2 * 1024 * 1024)) });
+      const bytes = await zipOf({
+        '_rels/.rels': ROOT_RELS,
+        'word/document.xml': documentXml('A'.repeat(2 * 1024 * 1024)),
+      });
       const extractRawText = jest.spyOn(mammoth, 'extractRawText');
       const error = await extract(bytes).catch((e: unknown) => e);
       expect(error).toMatchObject({
         code: 'CORRUPT_FILE',
-        message: expect.stringMatching(/^DOCX entry word\/document\.xml has a compression ratio of \d+:1, over the 200:1 limit$/),
+        message: expect.stringMatching(
+          /^DOCX entry word\/document\.xml has a compression ratio of \d+:1, over the 200:1 limit$/,
+        ),
       });
       expect(extractRawText).not.toHaveBeenCalled();
     });

@@ -66,7 +66,8 @@ describe('HtmlExtractor', () => {
   });
 
   it('decodes a legacy page by its <meta charset>', async () => {
-    const html = '<html><head><meta charset="windows-1252"><title>Caf\xe9</title></head><body><p>cr\xe8me br\xfbl\xe9e</p></body></html>';
+    const html =
+      '<html><head><meta charset="windows-1252"><title>Caf\xe9</title></head><body><p>cr\xe8me br\xfbl\xe9e</p></body></html>';
     const { text, title } = await extract(Buffer.from(html, 'latin1'));
     expect(text).toBe('crème brûlée');
     expect(title).toBe('Café');

@@ -89,7 +89,8 @@ function tableLength(rows: string[][]): number {
  */
 const formatList: FormatCallback = (elem, walk, builder, formatOptions) => {
   const ordered = elem.name === 'ol';
-  const start = Number.parseInt(elem.attribs?.start ?? '', 10);
+  const attribs = elem.attribs as Record<string, string> | undefined;
+  const start = Number.parseInt(attribs?.start ?? '', 10);
   let number = Number.isSafeInteger(start) ? start : 1;
   const nested = elem.parent?.name === 'li';
   builder.openBlock({ leadingLineBreaks: nested ? 1 : formatOptions.leadingLineBreaks });

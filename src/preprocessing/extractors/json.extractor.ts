@@ -20,7 +20,7 @@ export class JsonExtractor implements Extractor {
     let value: unknown;
     try {
       value = JSON.parse(source);
-    } catch (e) {
+    } catch {
       // V8's message quotes the text around the error; a failure record never carries file contents.
       throw new PreprocessingError('CORRUPT_FILE', 'invalid JSON');
     }
@@ -60,7 +60,8 @@ class Flattener {
     } else if (typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) this.within(this.pathLength ? `.${k}` : k, v, depth);
     } else {
-      this.emit(String(value));
+      // A scalar here (JSON.parse makes strings, numbers and booleans; objects and arrays are walked above).
+      this.emit(typeof value === 'string' ? value : JSON.stringify(value));
     }
   }
 

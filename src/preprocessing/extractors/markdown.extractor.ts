@@ -21,7 +21,7 @@ const isBlank = (ch: string): boolean => ch === ' ' || ch === '\t';
  * for the optional closing #s backtracks quadratically on lines like "# # # # …".
  */
 function findTitle(text: string): string | undefined {
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = start;
     while (end < text.length && !isLineEnd(text[end])) end++;
     const title = headingText(text, start, end);

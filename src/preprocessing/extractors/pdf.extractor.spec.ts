@@ -30,6 +30,8 @@ function preloadPdfjsWorker(): void {
   try {
     const compiled = join(dir, 'pdf.worker.cjs');
     writeFileSync(compiled, code);
+    // pdf.js's worker must be loaded as CommonJS under jest, from a file written at run time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(compiled);
   } finally {
     rmSync(dir, { recursive: true, force: true });

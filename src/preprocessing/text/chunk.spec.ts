@@ -14,7 +14,12 @@ function englishText(sentences: number): string {
 }
 
 function koreanText(sentences: number): string {
-  const bodies = ['오늘은 날씨가 매우 좋습니다', '우리는 공원에서 산책을 했습니다', '한국어 문서를 처리하는 중입니다', '이 문장은 시험용입니다'];
+  const bodies = [
+    '오늘은 날씨가 매우 좋습니다',
+    '우리는 공원에서 산책을 했습니다',
+    '한국어 문서를 처리하는 중입니다',
+    '이 문장은 시험용입니다',
+  ];
   return Array.from({ length: sentences }, (_, i) => `${bodies[i % bodies.length]}.`).join(' ');
 }
 

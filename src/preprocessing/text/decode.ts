@@ -73,7 +73,7 @@ function isUtf8(bytes: Uint8Array, truncated: boolean): boolean {
 function cp949ExtensionShare(bytes: Uint8Array): number {
   let pairs = 0;
   let extension = 0;
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const lead = bytes[i];
     if (lead < 0x80) {
       i++;

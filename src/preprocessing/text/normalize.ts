@@ -3,6 +3,7 @@
 const LINE_BREAKS = /\r\n?|[\u2028\u2029]/g;
 // C0 controls except \t and \n (\r is converted before this runs), DEL, C1 controls, and BOMs
 // that survive concatenation of files.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFEFF]/g;
 const HORIZONTAL_SPACE = /[\t \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+/g;
 // After HORIZONTAL_SPACE a space never follows a space, so one space per side is all there is to

@@ -1,8 +1,27 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
-/** Identity of a batch. Its row is the lock target for whoever works on the program. */
+/**
+ * Identity of a batch. Its row is the lock target for whoever works on the program.
+ *
+ * Index expressions are written as PostgreSQL prints them back (pg_get_indexdef without the
+ * schema): MikroORM compares expression indexes by name only, so the schema-drift test compares
+ * these strings with the database's own definitions.
+ */
 @Entity({ tableName: 'programs' })
+@Check({ name: 'programs_total_files_check', expression: 'total_files > 0' })
+// A partial unique index, not a constraint: only requests that carry a key are deduplicated.
+@Unique({
+  name: 'programs_user_idempotency_uq',
+  expression:
+    'CREATE UNIQUE INDEX programs_user_idempotency_uq ON programs USING btree (user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL)',
+})
+@Index({
+  name: 'programs_user_created_idx',
+  expression: 'CREATE INDEX programs_user_created_idx ON programs USING btree (user_id, created_at DESC, id DESC)',
+})
 export class Program {
+  [OptionalProps]?: 'createdAt';
+
   @PrimaryKey({ type: 'text' })
   id!: string;
 
@@ -21,6 +40,6 @@ export class Program {
   @Property({ type: 'text', nullable: true })
   requestHash?: string | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt!: Date;
 }

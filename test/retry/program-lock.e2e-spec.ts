@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { ProgramLockRepository } from '../../src/programs/lock/program-lock.repository';
+import { ProgramLockRepository } from '../../src/retry/lock/program-lock.repository';
 import { programLockIsFree } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { TcpProxy } from '../support/tcp-proxy';

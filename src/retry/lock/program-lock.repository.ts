@@ -34,9 +34,10 @@ export class ProgramLockRepository implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.pool = new Pool({
       connectionString: config.databaseUrl,
-      // One connection per lock held: programs run and retried in parallel here, manual retries
-      // (capped by MAX_CONCURRENT_RETRIES) and a spare for recovery. Never more can be asked for.
-      max: config.programsInParallel * 2 + config.retry.maxConcurrentManual + 2,
+      // One connection per lock held: scheduled retries (PROGRAMS_IN_PARALLEL at a time), manual
+      // retries (capped by MAX_CONCURRENT_RETRIES), and the sweep for interrupted runs, one at a time
+      // (plus a spare). Never more can be asked for.
+      max: config.programsInParallel + config.retry.maxConcurrentManual + 2,
       keepAlive: true,
       application_name: 'program-lock',
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,

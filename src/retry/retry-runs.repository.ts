@@ -1,0 +1,64 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import type { RetryHistoryEntry, RetryResults, RetryTriggerName, RetryTypeName } from '../events/catalogue';
+import { RetryRun, RetryRunStatusName } from './entities/retry-run.entity';
+
+export interface RunningRun {
+  id: string;
+  program_id: string;
+  retry_type: RetryTypeName;
+  trigger: RetryTriggerName;
+}
+
+const NO_RESULTS: RetryResults = {
+  preprocessing: { retried: 0, success: 0, failed: 0 },
+  document: { retried: 0, success: 0, failed: 0 },
+};
+
+/**
+ * The retry runs: one row per manual or scheduled retry, `running` until it ends. Plain reads and
+ * writes through the ORM (no identity map is kept: the callers are long-lived services, not
+ * requests, and every read must see the database as it is now).
+ */
+@Injectable()
+export class RetryRunsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async start(programId: string, retryType: RetryTypeName, trigger: RetryTriggerName): Promise<string> {
+    const id = await this.em
+      .fork()
+      .insert(RetryRun, { programId, retryType, trigger, results: NO_RESULTS, status: 'running' });
+    return String(id);
+  }
+
+  /** Ends a running run; false when it had ended already (someone else noticed first). */
+  async end(runId: string, status: Exclude<RetryRunStatusName, 'running'>, results: RetryResults): Promise<boolean> {
+    const changed = await this.em
+      .fork()
+      .nativeUpdate(RetryRun, { id: runId, status: 'running' }, { status, results, finishedAt: new Date() });
+    return changed > 0;
+  }
+
+  /** A scheduled run that found nothing due leaves no trace: a round adds history only where it retried. */
+  async discard(runId: string): Promise<void> {
+    await this.em.fork().nativeDelete(RetryRun, { id: runId, status: 'running' });
+  }
+
+  async running(limit: number): Promise<RunningRun[]> {
+    const runs = await this.em.fork().find(RetryRun, { status: 'running' }, { orderBy: { id: 'asc' }, limit });
+    return runs.map((r) => ({ id: r.id, program_id: r.programId, retry_type: r.retryType, trigger: r.trigger }));
+  }
+
+  /** Ended runs, oldest first: metadata_json.retry_history. */
+  async history(programId: string): Promise<RetryHistoryEntry[]> {
+    const runs = await this.em
+      .fork()
+      .find(RetryRun, { programId, status: { $ne: 'running' } }, { orderBy: { id: 'asc' } });
+    return runs.map((r) => ({
+      retry_type: r.retryType,
+      trigger: r.trigger,
+      timestamp: r.createdAt.toISOString(),
+      results: r.results,
+    }));
+  }
+}

@@ -1,0 +1,166 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { CommandBus, EventBus, QueryBus } from '@nestjs/cqrs';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import {
+  FilesQueuedEvent,
+  RetryFinishedEvent,
+  RetryResults,
+  RetryTriggerName,
+  RetryTypeName,
+} from '../../events/catalogue';
+import { MetricsService } from '../../metrics/metrics.service';
+import { RefreshSummaryCommand } from '../../programs/commands/refresh-summary.command';
+import { RequeueFailedFilesCommand } from '../../programs/commands/requeue-failed-files.command';
+import { ProgramStatusQuery } from '../../programs/queries/program-status.query';
+import { RunAttemptsQuery, RunUnsettledFilesQuery } from '../../programs/queries/run-progress.query';
+import {
+  ProgramBusyError,
+  ProgramNotFoundError,
+  RetryCapacityError,
+  RetryInterruptedError,
+} from '../errors/retry.errors';
+import { ProgramLockRepository } from '../lock/program-lock.repository';
+import { RetryRunsRepository } from '../retry-runs.repository';
+import { tallyAttempts } from '../tally.policy';
+
+const STAGES = {
+  preprocessing: ['preprocessing'],
+  document: ['document'],
+  all: ['preprocessing', 'document'],
+} as const;
+
+// A retry usually takes seconds; asking the client back after a couple of them is about right.
+const RETRY_AFTER_SECONDS = 2;
+// How often the holder looks whether its run's files are all settled (one indexed count).
+const WAIT_POLL_MS = 100;
+
+export interface RetryRequest {
+  programId: string;
+  retryType: RetryTypeName;
+  trigger: RetryTriggerName;
+  /** Scheduled rounds: only what is due by then, within the automatic attempts. */
+  due?: { dueBy: Date; maxAttempts: number };
+}
+
+export interface RetryRunResult {
+  runId: string;
+  results: RetryResults;
+}
+
+/** Until the first run has settled, its files belong to it. */
+const firstRunGoingOn = (status: string): boolean => status === 'pending' || status === 'processing';
+
+/**
+ * One retry, manual or scheduled (docs/locking.md): under the program's row lock (NOWAIT → 409
+ * for an operator, SKIP LOCKED → skipped by the scheduler) it records a run, queues the chosen
+ * failed files under it, waits while the workers of every replica settle them, tallies the seed's
+ * counts from the attempts they recorded, and ends the run. If this holder dies, the files settle
+ * all the same and the run is marked `interrupted` by whoever notices (InterruptedRuns).
+ */
+@Injectable()
+export class RunRetry implements OnModuleDestroy {
+  private readonly logger = new Logger(RunRetry.name);
+  private readonly stopping = new AbortController();
+  private manualRunning = 0;
+
+  constructor(
+    private readonly runs: RetryRunsRepository,
+    private readonly locks: ProgramLockRepository,
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly events: EventBus,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Holders stop waiting; their runs are left `running`, to be ended by whoever notices. */
+  onModuleDestroy(): void {
+    this.stopping.abort();
+  }
+
+  /** The run and its counts; null when a scheduled retry found the program held or nothing due. */
+  async run(req: RetryRequest): Promise<RetryRunResult | null> {
+    const manual = req.trigger === 'manual';
+    // Status first, without the lock: a first run that has not settled owns every file.
+    const before = await this.queries.execute(new ProgramStatusQuery(req.programId));
+    if (!before) throw new ProgramNotFoundError();
+    if (firstRunGoingOn(before.status)) return this.refuse(manual, req.programId);
+    const lease = await this.locks.tryAcquire(req.programId, manual ? 'nowait' : 'skip-locked');
+    if (!lease) return this.refuse(manual, req.programId);
+    // Capacity counts retries that hold a lock (and its connection), so a retry of a busy program
+    // still answers 409 first. Checked and counted with no await in between: the cap holds.
+    const limit = this.config.retry.maxConcurrentManual;
+    if (manual && this.manualRunning >= limit) {
+      await lease.release();
+      throw new RetryCapacityError(limit, RETRY_AFTER_SECONDS);
+    }
+    if (manual) this.manualRunning++;
+    try {
+      const program = await this.queries.execute(new ProgramStatusQuery(req.programId));
+      if (!program) throw new ProgramNotFoundError();
+      if (firstRunGoingOn(program.status)) return this.refuse(manual, req.programId);
+
+      const runId = await this.runs.start(req.programId, req.retryType, req.trigger);
+      const queued = await this.commands.execute(
+        new RequeueFailedFilesCommand({
+          programId: req.programId,
+          runId,
+          trigger: req.trigger,
+          retryType: req.retryType,
+          stages: [...STAGES[req.retryType]],
+          due: req.due,
+        }),
+      );
+      if (!manual && queued === 0) {
+        await this.runs.discard(runId);
+        return null;
+      }
+      if (queued > 0) this.events.publish(new FilesQueuedEvent(req.programId));
+      const stop = AbortSignal.any([lease.signal, this.stopping.signal]);
+      await this.waitForFiles(runId, stop);
+      if (stop.aborted) throw new RetryInterruptedError();
+
+      const results = tallyAttempts(await this.queries.execute(new RunAttemptsQuery(runId)));
+      await this.runs.end(runId, 'finished', results);
+      await this.commands.execute(new RefreshSummaryCommand(req.programId));
+      this.events.publish(new RetryFinishedEvent(req.programId, runId, req.trigger, 'finished', results));
+      this.logger.log(
+        {
+          program_id: req.programId,
+          run_id: runId,
+          trigger: req.trigger,
+          retry_type: req.retryType,
+          files: queued,
+          results,
+        },
+        `program ${req.programId} ${req.trigger} retry done`,
+      );
+      return { runId, results };
+    } finally {
+      if (manual) this.manualRunning--;
+      await lease.release();
+    }
+  }
+
+  private refuse(manual: boolean, programId: string): null {
+    if (!manual) return null;
+    this.metrics.lockConflict();
+    throw new ProgramBusyError(programId);
+  }
+
+  private async waitForFiles(runId: string, stop: AbortSignal): Promise<void> {
+    while (!stop.aborted) {
+      if ((await this.queries.execute(new RunUnsettledFilesQuery(runId))) === 0) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, WAIT_POLL_MS);
+        function done() {
+          clearTimeout(t);
+          stop.removeEventListener('abort', done);
+          resolve();
+        }
+        stop.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+}
