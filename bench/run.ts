@@ -1,19 +1,21 @@
 /**
  * npm run bench — how fast a program moves through the service compared with the least work the
  * same storage could do. See docs/benchmarks.md for the method; flags: --quick, --huge,
- * --concurrency N, --keep-data, --only a,b (scenario ids: e2e300, e2e10k, seq, retry, latency, huge).
+ * --concurrency N, --keep-data, --only a,b (scenario ids: e2e300, e2e10k, seq, retry, latency, huge, scaleout),
+ * --scaleout-files N, --s3-delay-ms N.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BenchContext } from './lib/context';
-import { BenchReport, evaluateTargets, printSummary, writeBenchmarksDoc } from './lib/report';
+import { BenchReport, evaluateTargets, printSummary, writeBenchmarksDoc, writeScaleOutDoc } from './lib/report';
 import {
   documentRetry,
   endToEnd,
   getLatency,
   LatencyResult,
   latencyExisting,
+  scaleOut,
   ScenarioResult,
   sequential,
   upload,
@@ -26,6 +28,10 @@ interface Options {
   huge: boolean;
   keepData: boolean;
   concurrency: number;
+  /** Files of the scale-out program (10,000; 1,000 with --quick). */
+  scaleoutFiles?: number;
+  /** The S3 latency proxy's delay in the scale-out scenario. */
+  s3DelayMs: number;
   only?: Set<string>;
   flags: string[];
 }
@@ -36,10 +42,12 @@ process.on('warning', (w) => {
   if (!/NodeVersionSupportWarning/.test(`${w.name} ${w.message}`)) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 
-const SCENARIOS = ['e2e300', 'e2e10k', 'seq', 'retry', 'latency', 'huge'];
+const SCENARIOS = ['e2e300', 'e2e10k', 'seq', 'retry', 'latency', 'huge', 'scaleout'];
+/** Replica counts of the scale-out scenario; the first is the baseline of its ratios. */
+const SCALEOUT_REPLICAS = [1, 2, 3];
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, huge: false, keepData: false, concurrency: 16, flags: [] };
+  const o: Options = { quick: false, huge: false, keepData: false, concurrency: 16, s3DelayMs: 20, flags: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -55,16 +63,29 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 256) {
         throw new Error('--concurrency must be an integer from 1 to 256');
       }
+    } else if (a === '--scaleout-files') {
+      o.scaleoutFiles = Number(value());
+      if (!Number.isInteger(o.scaleoutFiles) || o.scaleoutFiles < 1 || o.scaleoutFiles > 1_000_000) {
+        throw new Error('--scaleout-files must be an integer from 1 to 1,000,000');
+      }
+    } else if (a === '--s3-delay-ms') {
+      o.s3DelayMs = Number(value());
+      if (!Number.isInteger(o.s3DelayMs) || o.s3DelayMs < 0 || o.s3DelayMs > 1000) {
+        throw new Error('--s3-delay-ms must be an integer from 0 to 1000');
+      }
     } else if (a === '--only') {
       o.only = new Set(value().split(','));
-      for (const s of o.only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+      for (const s of o.only)
+        if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [-- --huge] [--concurrency N] [--keep-data] [--only ' + SCENARIOS.join(',') + ']\n',
+        'npm run bench [-- --quick] [-- --huge] [--concurrency N] [--keep-data] [--scaleout-files N] [--s3-delay-ms N] [--only ' +
+          SCENARIOS.join(',') +
+          ']\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
-    o.flags.push(a === '--concurrency' || a === '--only' ? `${a} ${argv[i]}` : a);
+    o.flags.push(['--concurrency', '--only', '--scaleout-files', '--s3-delay-ms'].includes(a) ? `${a} ${argv[i]}` : a);
   }
   return o;
 }
@@ -93,6 +114,7 @@ async function main(): Promise<number> {
     await ctx.start();
     // Every source is uploaded before anything is measured, each scenario under a prefix of its own.
     const latencyFiles = opts.quick ? 20_000 : 100_000;
+    const scaleoutFiles = opts.scaleoutFiles ?? (opts.quick ? 1000 : 10_000);
     const src = {
       e2e300: want('e2e300') ? await upload(ctx, 'e2e-300', 300) : [],
       e2e10k: want('e2e10k') ? await upload(ctx, 'e2e-10000', 10_000) : [],
@@ -100,7 +122,15 @@ async function main(): Promise<number> {
       seq: want('seq') ? await upload(ctx, 'seq-300', 300) : [],
       retry: want('retry') ? await upload(ctx, 'retry-1000', 1000) : [],
       latency: want('latency') ? await upload(ctx, 'latency', latencyExisting(latencyFiles)) : [],
+      scaleout: [] as string[],
     };
+    // The scale-out program reads the 10,000 end-to-end objects when it has as many files.
+    if (want('scaleout')) {
+      src.scaleout =
+        src.e2e10k.length === scaleoutFiles
+          ? src.e2e10k
+          : await upload(ctx, `scaleout-${scaleoutFiles}`, scaleoutFiles);
+    }
     await warmUp(ctx, await upload(ctx, 'warmup', 1000));
     if (want('e2e300')) scenarios.push(await endToEnd(ctx, src.e2e300));
     if (want('e2e10k')) scenarios.push(await endToEnd(ctx, src.e2e10k));
@@ -110,6 +140,11 @@ async function main(): Promise<number> {
     if (want('latency')) {
       latency = await getLatency(ctx, latencyFiles, src.latency);
       scenarios.push(latency.prepare);
+    }
+    if (want('scaleout')) {
+      scenarios.push(
+        ...(await scaleOut(ctx, src.scaleout, { replicas: SCALEOUT_REPLICAS, s3DelayMs: opts.s3DelayMs })),
+      );
     }
   } catch (e) {
     if (interrupted) {
@@ -147,13 +182,16 @@ async function main(): Promise<number> {
   mkdirSync(ctx.resultsDir, { recursive: true });
   writeFileSync(join(ctx.resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   const doc = join(root, 'docs', 'benchmarks.md');
+  if (!opts.only) writeBenchmarksDoc(doc, report);
+  // The scale-out section compares its own runs only: written whenever they ran, --only or not.
+  const scaleOutWritten = writeScaleOutDoc(doc, report);
   if (opts.only) {
-    log(`--only: docs/benchmarks.md left as it is`);
-  } else {
-    writeBenchmarksDoc(doc, report);
+    log(`--only: docs/benchmarks.md ${scaleOutWritten ? 'gets only its scale-out section' : 'left as it is'}`);
   }
   process.stdout.write(printSummary(report));
-  log(`raw results: bench/results/latest.json${opts.only ? '' : '; table: docs/benchmarks.md'}`);
+  log(
+    `raw results: bench/results/latest.json${opts.only ? (scaleOutWritten ? '; scale-out section: docs/benchmarks.md' : '') : '; table: docs/benchmarks.md'}`,
+  );
   return 0;
 }
 

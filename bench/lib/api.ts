@@ -4,10 +4,13 @@ import { sleep } from './util';
 export const USER = 'bench';
 const FINAL = new Set(['completed', 'completed_with_failures']);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 
-async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Json; bytes: number }> {
+async function call(
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; json: Json; bytes: number }> {
   const res = await fetch(url, {
     method,
     headers: body === undefined ? undefined : { 'content-type': 'application/json' },
@@ -25,13 +28,15 @@ async function call(method: string, url: string, body?: unknown): Promise<{ stat
 
 export async function createProgram(baseUrl: string, name: string, files: readonly string[]): Promise<string> {
   const r = await call('POST', `${baseUrl}/v1/programs?user_id=${USER}`, { name, files });
-  if (r.status !== 202) throw new Error(`POST /v1/programs answered ${r.status}: ${JSON.stringify(r.json).slice(0, 500)}`);
+  if (r.status !== 202)
+    throw new Error(`POST /v1/programs answered ${r.status}: ${JSON.stringify(r.json).slice(0, 500)}`);
   return r.json.program_id as string;
 }
 
 export async function getProgram(baseUrl: string, id: string): Promise<{ program: Json; bytes: number }> {
   const r = await call('GET', `${baseUrl}/v1/programs/${id}?user_id=${USER}`);
-  if (r.status !== 200) throw new Error(`GET /v1/programs/${id} answered ${r.status}: ${JSON.stringify(r.json).slice(0, 500)}`);
+  if (r.status !== 200)
+    throw new Error(`GET /v1/programs/${id} answered ${r.status}: ${JSON.stringify(r.json).slice(0, 500)}`);
   return { program: r.json, bytes: r.bytes };
 }
 
@@ -59,9 +64,12 @@ export async function waitFinished(
       nextProgress = Date.now() + 10_000;
       opts.onProgress(program);
     }
-    if (opts.isAlive && !opts.isAlive()) throw new Error(`the service exited while program ${id} was ${program.status}`);
+    if (opts.isAlive && !opts.isAlive())
+      throw new Error(`the service exited while program ${id} was ${program.status}`);
     if (Date.now() > deadline) {
-      throw new Error(`program ${id} still ${program.status} after ${opts.timeoutMs} ms: ${JSON.stringify(program.metadata_json?.preprocessing?.summary)}`);
+      throw new Error(
+        `program ${id} still ${program.status} after ${opts.timeoutMs} ms: ${JSON.stringify(program.metadata_json?.preprocessing?.summary)}`,
+      );
     }
     await sleep(Math.max(0, opts.intervalMs - (Date.now() - tick)));
   }
@@ -69,7 +77,8 @@ export async function waitFinished(
 
 export async function retryProgram(baseUrl: string, id: string, retryType: string): Promise<Json> {
   const r = await call('POST', `${baseUrl}/v1/programs/${id}/retry?user_id=${USER}&retry_type=${retryType}`);
-  if (r.status !== 200) throw new Error(`POST /v1/programs/${id}/retry answered ${r.status}: ${JSON.stringify(r.json).slice(0, 500)}`);
+  if (r.status !== 200)
+    throw new Error(`POST /v1/programs/${id}/retry answered ${r.status}: ${JSON.stringify(r.json).slice(0, 500)}`);
   return r.json;
 }
 

@@ -8,6 +8,7 @@ import { ensureBucket, makeS3Client } from './s3';
 import { PostgresServer, S3Server, SERVICE_ROLE, startPostgres, startS3rver, stopStalePostmaster } from './servers';
 import { ServiceProcess, ServiceOptions } from './service';
 import { CpuMeter } from './cpu';
+import { LatencyProxy } from './latency-proxy';
 import { SqlStats } from './sql-stats';
 import { assertPortFree, errText, log } from './util';
 import { Watchdog } from './watchdog';
@@ -30,6 +31,7 @@ export class BenchContext {
   stats?: SqlStats;
   floorPool?: Pool;
   private readonly services = new Set<ServiceProcess>();
+  private readonly proxies = new Set<LatencyProxy>();
   private cleaning?: Promise<void>;
 
   constructor(
@@ -92,15 +94,25 @@ export class BenchContext {
     }
   }
 
-  async startService(database: string, scenario: string, concurrency: number): Promise<ServiceProcess> {
+  /**
+   * Boots the service on `database`. `s3Endpoint`: another way to the same S3 server (the latency
+   * proxy); `extraEnv`: more settings.
+   */
+  async startService(
+    database: string,
+    scenario: string,
+    concurrency: number,
+    more: { s3Endpoint?: string; extraEnv?: Record<string, string> } = {},
+  ): Promise<ServiceProcess> {
     const opts: ServiceOptions = {
       root: this.root,
       main: join(this.dataDir, 'dist', 'main.js'),
       databaseUrl: this.pg!.serviceUrl(database),
-      s3Endpoint: this.s3server!.endpoint,
+      s3Endpoint: more.s3Endpoint ?? this.s3server!.endpoint,
       bucket: OUTPUT_BUCKET,
       concurrency,
       logFile: join(this.resultsDir, `service-${scenario}.log`),
+      extraEnv: more.extraEnv,
     };
     rmSync(opts.logFile, { force: true });
     const svc = await ServiceProcess.start(opts, this.watchdog!);
@@ -112,13 +124,36 @@ export class BenchContext {
     const started = Date.now();
     await svc.stop();
     const took = (Date.now() - started) / 1000;
-    if (took > 2) log(`  the service took ${took.toFixed(1)} s to stop (SIGTERM: in-flight work drains, connections close)`);
+    if (took > 2)
+      log(`  the service took ${took.toFixed(1)} s to stop (SIGTERM: in-flight work drains, connections close)`);
     this.services.delete(svc);
   }
 
-  /** CPU time of the service (if any), PostgreSQL, s3rver and the benchmark from now on. */
-  cpu(service?: ServiceProcess): CpuMeter {
-    return new CpuMeter({ service: service?.pid, postgres: this.pg?.pid, s3rver: this.s3server?.pid }).begin();
+  /** A latency proxy in front of s3rver (stopped at cleanup at the latest). */
+  async startLatencyProxy(delayMs: number): Promise<LatencyProxy> {
+    const target = new URL(this.s3server!.endpoint);
+    const proxy = await LatencyProxy.start({ targetHost: target.hostname, targetPort: Number(target.port), delayMs });
+    this.proxies.add(proxy);
+    return proxy;
+  }
+
+  async stopLatencyProxy(proxy: LatencyProxy): Promise<void> {
+    await proxy.stop();
+    this.proxies.delete(proxy);
+  }
+
+  /**
+   * CPU time of the service (if any; several replicas are summed), PostgreSQL, s3rver and the
+   * benchmark from now on.
+   */
+  cpu(service?: ServiceProcess | readonly ServiceProcess[]): CpuMeter {
+    const pids =
+      service === undefined
+        ? undefined
+        : Array.isArray(service)
+          ? service.map((s) => s.pid)
+          : [(service as ServiceProcess).pid];
+    return new CpuMeter({ service: pids, postgres: this.pg?.pid, s3rver: this.s3server?.pid }).begin();
   }
 
   /** Stops everything this run started, in order; safe to call more than once. */
@@ -135,8 +170,10 @@ export class BenchContext {
         log(`cleanup: ${what} failed: ${errText(e)}`);
       }
     };
-    for (const svc of this.services) await step('stopping the service', () => svc.stop(10_000));
+    await Promise.all([...this.services].map((svc) => step('stopping the service', () => svc.stop(10_000))));
     this.services.clear();
+    for (const proxy of this.proxies) await step('stopping the S3 latency proxy', () => proxy.stop());
+    this.proxies.clear();
     if (this.floorPool) await step('closing the floor pool', () => this.floorPool!.end());
     if (this.admin) await step('closing the admin connection', () => this.admin!.end());
     this.s3?.destroy();

@@ -56,8 +56,19 @@ function machine(): { busy: number; total: number } {
   return { busy: (total - idle) / ticksPerSecond, total: total / ticksPerSecond };
 }
 
+/** utime + stime of one process (worker threads included), seconds; 0 when it is gone. */
+export function processCpuSeconds(pid: number): number {
+  return procTimes(pid)?.own ?? 0;
+}
+
+function serviceSeconds(pids: number | readonly number[] | undefined): number {
+  if (pids === undefined) return 0;
+  return (typeof pids === 'number' ? [pids] : pids).reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+}
+
 export interface CpuPids {
-  service?: number;
+  /** One service process, or several replicas (summed). */
+  service?: number | readonly number[];
   postgres?: number;
   s3rver?: number;
 }
@@ -94,7 +105,7 @@ export class CpuMeter {
     const u = process.cpuUsage();
     return {
       at: performance.now(),
-      service: this.pids.service ? (procTimes(this.pids.service)?.own ?? 0) : 0,
+      service: serviceSeconds(this.pids.service),
       postgres: this.pids.postgres ? treeSeconds(this.pids.postgres) : 0,
       s3rver: this.pids.s3rver ? (procTimes(this.pids.s3rver)?.own ?? 0) : 0,
       bench: (u.user + u.system) / 1e6,

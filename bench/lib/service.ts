@@ -39,7 +39,10 @@ export class RssSampler {
   peakKb = 0;
   samples = 0;
 
-  constructor(private readonly pid: number, private readonly intervalMs = 50) {}
+  constructor(
+    private readonly pid: number,
+    private readonly intervalMs = 50,
+  ) {}
 
   start(): this {
     this.sample();
@@ -116,8 +119,8 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     watchdog.add(child.pid, 'SIGKILL');
-    child.stdout!.pipe(logStream, { end: false });
-    child.stderr!.pipe(logStream, { end: false });
+    child.stdout.pipe(logStream, { end: false });
+    child.stderr.pipe(logStream, { end: false });
     const svc = new ServiceProcess(child, `http://127.0.0.1:${port}`, logStream, opts.logFile, watchdog);
     const deadline = Date.now() + bootTimeoutMs;
     let last = '';

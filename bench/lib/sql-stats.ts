@@ -54,7 +54,12 @@ export class SqlStats {
       for (const r of res.rows) {
         const prev = statements.get(r.queryid);
         const calls = Number(r.calls) + (prev?.calls ?? 0);
-        statements.set(r.queryid, { query: r.query, calls, rows: Number(r.rows) + (prev?.rows ?? 0), ms: r.ms + (prev?.ms ?? 0) });
+        statements.set(r.queryid, {
+          query: r.query,
+          calls,
+          rows: Number(r.rows) + (prev?.rows ?? 0),
+          ms: r.ms + (prev?.ms ?? 0),
+        });
       }
     }
     const x = await this.admin.query<{ n: string }>(

@@ -4,6 +4,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export function errText(err: unknown): string {
   if (err === undefined) return 'no reason given (the process exited)';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any thrown value, shown as best we can
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -19,7 +20,11 @@ export function assertPortFree(port: number, what: string): Promise<void> {
   return new Promise((ok, fail) => {
     const server = createServer();
     server.once('error', (err: NodeJS.ErrnoException) => {
-      fail(new Error(`port ${port} for the ${what} of the benchmark is not free (${err.code ?? err.message}); stop whatever uses it`));
+      fail(
+        new Error(
+          `port ${port} for the ${what} of the benchmark is not free (${err.code ?? err.message}); stop whatever uses it`,
+        ),
+      );
     });
     server.listen(port, '127.0.0.1', () => server.close(() => ok()));
   });
