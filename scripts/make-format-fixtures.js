@@ -104,6 +104,117 @@ const KOREAN_CP949_TEXT =
 const UTF16LE_TEXT = 'Hello, 세계! This file is UTF-16LE with a BOM.\n한국어와 English가 섞여 있습니다.\n';
 
 // ---------------------------------------------------------------------------------------------
+// Encodings: one Korean text (KS X 1001 syllables only, so EUC-KR can hold it) in every encoding we
+// tell apart, and text in the legacy encodings we refuse (see the README's "Encodings").
+
+const KOREAN_TEXT =
+  '안녕하세요. 이 문서는 인코딩 시험용 한국어 예문입니다.\n' + '둘째 줄에는 숫자 123과 English 단어가 있습니다.\n';
+
+const SHIFT_JIS_TEXT = 'こんにちは。これはShift_JISで保存された日本語のテキストです。\n';
+const GB18030_TEXT = '这是一个用国标编码保存的中文文本，用于测试。\n';
+const LATIN1_TEXT = 'Le café crème brûlée est très apprécié à Noël, dit la façade naïve.\n';
+
+const utf16be = (text) => iconv.encode(text, 'utf-16be');
+const utf16le = (text) => iconv.encode(text, 'utf-16le');
+
+/** Printable-looking bytes (0x20-0xFF, no DEL) that no encoding reads with confidence. */
+function byteSoup(length, seed) {
+  const out = pseudoRandomBytes(length, seed);
+  for (let i = 0; i < out.length; i++) {
+    const b = 0x20 + (out[i] % 0xe0);
+    out[i] = b === 0x7f ? 0x80 : b;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structure: Markdown, HTML and DOCX with nested headings. Each section has over 2,000 characters
+// of filler, so that (with 1,000-character chunks) at least one chunk begins in every section.
+
+/** Deterministic filler sentences naming their section, about `chars` characters in all. */
+function filler(section, chars) {
+  const sentences = [];
+  let length = 0;
+  for (let i = 1; length < chars; i++) {
+    const sentence = `Sentence ${i} of the ${section} section adds enough plain words to fill a chunk.`;
+    sentences.push(sentence);
+    length += sentence.length + 1;
+  }
+  return sentences.join(' ');
+}
+
+const FILL = 2100;
+
+const STRUCTURE_MD = [
+  'An introduction before any heading.',
+  '',
+  '# Guide',
+  '',
+  filler('Guide', FILL),
+  '',
+  '## Install',
+  '',
+  filler('Install', FILL),
+  '',
+  '```sh',
+  '# a shell comment, not a heading',
+  'npm install',
+  '```',
+  '',
+  '### From source',
+  '',
+  filler('From source', FILL),
+  '',
+  '## Usage ##',
+  '',
+  filler('Usage', FILL),
+  '',
+  'Reference',
+  '=========',
+  '',
+  filler('Reference', FILL),
+  '',
+  'Options',
+  '-------',
+  '',
+  filler('Options', FILL),
+  '',
+].join('\n');
+
+const STRUCTURE_HTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Structure Title</title>
+</head>
+<body>
+  <p>An introduction before any heading.</p>
+  <h1>Handbook</h1>
+  <p>${filler('Handbook', FILL)}</p>
+  <section>
+    <h2>Policies</h2>
+    <p>${filler('Policies', FILL)}</p>
+    <h3>Leave</h3>
+    <table>
+      <tr><th>Type</th><th>Days</th></tr>
+      <tr><td>Annual</td><td>15</td></tr>
+      <tr><td>Sick</td><td>10</td></tr>
+    </table>
+    <p>${filler('Leave', FILL)}</p>
+  </section>
+  <h2>Contacts <small>(updated)</small></h2>
+  <ul>
+    <li>HR: hr@example.com</li>
+    <li>IT: it@example.com</li>
+  </ul>
+  <p>${filler('Contacts', FILL)}</p>
+  <h1>Appendix</h1>
+  <p>${filler('Appendix', FILL)}</p>
+</body>
+</html>
+`;
+
+// ---------------------------------------------------------------------------------------------
 // PDF: two pages, Info Title "PDF Title"
 
 const PDF_PAGE_1 = 'This is the first page of the PDF fixture.';
@@ -158,6 +269,89 @@ const DOCUMENT_XML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:p><w:r><w:t xml:space="preserve">The second paragraph has </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>bold</w:t></w:r><w:r><w:t xml:space="preserve"> text and 한국어.</w:t></w:r></w:p>
 <w:sectPr/>
 </w:body></w:document>`;
+
+// DOCX with Heading 1/2 paragraphs, a bulleted and a numbered list (numbering.xml) and a table.
+
+const STRUCTURE_CONTENT_TYPES_XML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
+<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>
+<Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/>
+<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
+</Types>`;
+
+const DOCUMENT_RELS_XML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/>
+</Relationships>`;
+
+const STYLES_XML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:styles xmlns:w="${W_NS}">
+<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style>
+<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/></w:style>
+<w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:basedOn w:val="Normal"/></w:style>
+<w:style w:type="paragraph" w:styleId="ListParagraph"><w:name w:val="List Paragraph"/><w:basedOn w:val="Normal"/></w:style>
+</w:styles>`;
+
+const NUMBERING_XML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:numbering xmlns:w="${W_NS}">
+<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="•"/></w:lvl></w:abstractNum>
+<w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>
+<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>
+<w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>
+</w:numbering>`;
+
+const STRUCTURE_CORE_XML = CORE_XML.replace('DOCX Title', 'Structure DOCX Title');
+
+const xmlEscape = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const para = (text, style) =>
+  `<w:p>${style ? `<w:pPr><w:pStyle w:val="${style}"/></w:pPr>` : ''}<w:r><w:t xml:space="preserve">${xmlEscape(text)}</w:t></w:r></w:p>`;
+const listItem = (text, numId) =>
+  `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="${numId}"/></w:numPr></w:pPr>` +
+  `<w:r><w:t xml:space="preserve">${xmlEscape(text)}</w:t></w:r></w:p>`;
+const table = (rows) =>
+  `<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr>` +
+  rows.map((cells) => `<w:tr>${cells.map((c) => `<w:tc>${para(c)}</w:tc>`).join('')}</w:tr>`).join('') +
+  '</w:tbl>';
+
+const STRUCTURE_DOCUMENT_XML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="${W_NS}"><w:body>
+${para('An introduction before any heading.')}
+${para('Project Overview', 'Heading1')}
+${para(filler('Project Overview', FILL))}
+${para('Goals', 'Heading2')}
+${listItem('Fast ingestion', 1)}
+${listItem('Reliable retries', 1)}
+${para(filler('Goals', FILL))}
+${para('Schedule', 'Heading2')}
+${table([
+  ['Phase', 'Month'],
+  ['Design', 'January'],
+  ['Build', 'February'],
+])}
+${para(filler('Schedule', FILL))}
+${para('Appendix', 'Heading1')}
+${listItem('Read the guide', 2)}
+${listItem('Ask a question', 2)}
+${para(filler('Appendix', FILL))}
+<w:sectPr/>
+</w:body></w:document>`;
+
+async function makeStructureDocx() {
+  const zip = new JSZip();
+  const opts = { date: FIXED_DATE, createFolders: false };
+  zip.file('[Content_Types].xml', STRUCTURE_CONTENT_TYPES_XML, opts);
+  zip.file('_rels/.rels', ROOT_RELS_XML, opts);
+  zip.file('docProps/core.xml', STRUCTURE_CORE_XML, opts);
+  zip.file('word/document.xml', STRUCTURE_DOCUMENT_XML, opts);
+  zip.file('word/_rels/document.xml.rels', DOCUMENT_RELS_XML, opts);
+  zip.file('word/styles.xml', STYLES_XML, opts);
+  zip.file('word/numbering.xml', NUMBERING_XML, opts);
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+}
 
 async function makeDocx() {
   const zip = new JSZip();
@@ -291,6 +485,25 @@ async function main() {
   write('sample.docx', docx);
   write('korean-cp949.txt', iconv.encode(KOREAN_CP949_TEXT, 'cp949'));
   write('utf16le-bom.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(UTF16LE_TEXT, 'utf-16le')]));
+
+  // Structure (heading paths).
+  write('structure.md', STRUCTURE_MD);
+  write('structure.html', STRUCTURE_HTML);
+  write('structure.docx', await makeStructureDocx());
+
+  // Encodings.
+  const bom8 = Buffer.from([0xef, 0xbb, 0xbf]);
+  write('korean-utf8.txt', Buffer.from(KOREAN_TEXT, 'utf8'));
+  write('korean-utf8-bom.txt', Buffer.concat([bom8, Buffer.from(KOREAN_TEXT, 'utf8')]));
+  write('korean-euc-kr.txt', iconv.encode(KOREAN_TEXT, 'euc-kr'));
+  write('korean-utf16le-bom.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(KOREAN_TEXT)]));
+  write('korean-utf16be-bom.txt', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(KOREAN_TEXT)]));
+  write('korean-utf16le.txt', utf16le(KOREAN_TEXT));
+  write('korean-utf16be.txt', utf16be(KOREAN_TEXT));
+  write('shift-jis.txt', iconv.encode(SHIFT_JIS_TEXT, 'shift_jis'));
+  write('gb18030.txt', iconv.encode(GB18030_TEXT, 'gb18030'));
+  write('latin1.txt', iconv.encode(LATIN1_TEXT, 'latin1'));
+  write('byte-soup.txt', byteSoup(2048, 7));
 
   // Hostile inputs.
   write(

@@ -13,6 +13,11 @@ export interface ProcessedChunk {
   text: string;
   char_start: number;
   char_end: number;
+  /** 1-based pages of a PDF the chunk comes from; null for formats without pages. */
+  page_start: number | null;
+  page_end: number | null;
+  /** The headings above the chunk (Markdown, HTML, DOCX), outermost first; [] when none. */
+  heading_path: string[];
 }
 
 export interface ProcessedJson {
@@ -24,7 +29,10 @@ export interface ProcessedJson {
   title: string;
   text: string;
   chunks: ProcessedChunk[];
-  stats: { characters: number; words: number; pages: number };
+  /** `encoding`: how a decoded text format was decoded (utf-8, utf-16le, cp949, …). */
+  stats: { characters: number; words: number; pages: number; encoding?: string };
+  /** Which extraction made this, so a later reprocessing can target files made by an older one. */
+  extractor_version: string;
   sha256: string;
   processed_at: string;
 }

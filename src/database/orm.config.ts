@@ -10,6 +10,7 @@ import { RetryRun } from '../retry/entities/retry-run.entity';
 import { Migration20261126000000_init } from './migrations/Migration20261126000000_init';
 import { Migration20261126010000_retry_due_index } from './migrations/Migration20261126010000_retry_due_index';
 import { Migration20261201000000_work_model_v2 } from './migrations/Migration20261201000000_work_model_v2';
+import { Migration20261201010000_documents_sha256_idx } from './migrations/Migration20261201010000_documents_sha256_idx';
 
 const ormLogger = new Logger('MikroORM');
 
@@ -30,6 +31,10 @@ export function ormConfig(databaseUrl: string, deadlines: SessionDeadlines) {
         { name: 'Migration20261126000000_init', class: Migration20261126000000_init },
         { name: 'Migration20261126010000_retry_due_index', class: Migration20261126010000_retry_due_index },
         { name: 'Migration20261201000000_work_model_v2', class: Migration20261201000000_work_model_v2 },
+        {
+          name: 'Migration20261201010000_documents_sha256_idx',
+          class: Migration20261201010000_documents_sha256_idx,
+        },
       ],
       transactional: true,
       allOrNothing: true,

@@ -2,11 +2,17 @@ import { Module } from '@nestjs/common';
 import { DocumentsController } from './documents.controller';
 import { DocumentsRepository } from './documents.repository';
 import { DocumentsService } from './documents.service';
-import { LoadProcessedJsonHandler, StoreDocumentHandler } from './handlers/document.handlers';
+import { LoadProcessedJsonHandler, ProcessedCopyHandler, StoreDocumentHandler } from './handlers/document.handlers';
 
 /** Documents: storing one per file (fenced by the file's lease) and listing them. */
 @Module({
   controllers: [DocumentsController],
-  providers: [DocumentsRepository, DocumentsService, StoreDocumentHandler, LoadProcessedJsonHandler],
+  providers: [
+    DocumentsRepository,
+    DocumentsService,
+    StoreDocumentHandler,
+    LoadProcessedJsonHandler,
+    ProcessedCopyHandler,
+  ],
 })
 export class DocumentsModule {}

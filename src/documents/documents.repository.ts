@@ -134,6 +134,14 @@ export class DocumentsRepository {
     return existing[0].id;
   }
 
+  /** The processed JSON of another Document of the program made from the same bytes, if any. */
+  async processedCopy(programId: string, sha256: string, sourceIndex: number): Promise<string | undefined> {
+    const doc = await this.em
+      .fork()
+      .findOne(Document, { programId, sha256, sourceIndex: { $ne: sourceIndex } }, { fields: ['s3Path'] });
+    return doc?.s3Path;
+  }
+
   /** A page of the program's Documents in source order (keyset on source_index). */
   async page(programId: string, afterIndex: number, limit: number): Promise<DocumentRow[]> {
     const docs = await this.em

@@ -45,6 +45,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly reusedExtractions = new Counter({
+    name: 'ingest_extractions_reused_total',
+    help: 'Files whose extraction was reused from another file of the program with the same bytes',
+    registers: [this.registry],
+  });
+
   private readonly lockConflicts = new Counter({
     name: 'ingest_lock_conflicts_total',
     help: 'Manual retries refused with 409 PROGRAM_BUSY',
@@ -86,6 +92,10 @@ export class MetricsService {
 
   programSettled(status: string, seconds: number): void {
     this.programRuns.observe({ status }, seconds);
+  }
+
+  extractionReused(): void {
+    this.reusedExtractions.inc();
   }
 
   fencedWrite(): void {

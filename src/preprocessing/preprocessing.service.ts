@@ -1,4 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ProcessedCopyQuery } from '../documents/queries/processed-copy.query';
+import { MetricsService } from '../metrics/metrics.service';
 import { parseS3Uri, processedKey, s3Uri } from '../common/processed-json';
 import { isAllowedSourceBucket } from '../common/source-policy';
 import type { AppConfig } from '../config/app-config';
@@ -17,6 +20,8 @@ export class PreprocessingService {
   constructor(
     private readonly storage: S3StorageRepository,
     private readonly extraction: ExtractionPool,
+    private readonly queries: QueryBus,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -38,28 +43,72 @@ export class PreprocessingService {
     if (!isAllowedSourceBucket(source.bucket, this.config.s3)) {
       throw new PreprocessingError('ACCESS_DENIED', 'sources may not be read from this bucket');
     }
-    const { bytes, contentType: storedContentType } = await this.storage.readObject(source.bucket, source.key, {
+    const {
+      bytes,
+      contentType: storedContentType,
+      sha256,
+    } = await this.storage.readObject(source.bucket, source.key, {
       maxBytes: this.config.processing.maxSourceBytes,
       signal,
     });
-    const { json, summary } = await this.extraction.preprocess(
+    const { json, summary } =
+      (await this.reuse(ref, sha256, signal)) ??
+      (await this.extraction.preprocess(
+        {
+          bytes,
+          sha256,
+          key: source.key,
+          storedContentType,
+          maxTextChars: this.config.processing.maxTextChars,
+          programId: ref.programId,
+          sourceIndex: ref.sourceIndex,
+          sourceFilePath: ref.sourceFilePath,
+        },
+        signal,
+      ));
+    const bucket = this.config.s3.bucket;
+    const key = processedKey(ref.programId, ref.sourceIndex);
+    await this.storage.putBytes(bucket, key, json, 'application/json; charset=utf-8');
+    return { s3Path: s3Uri(bucket, key), ...summary };
+  }
+
+  /**
+   * Same bytes, same work once: when another file of the program with the same SHA-256 already has a
+   * Document, its processed JSON (made by this extractor version) is re-stamped for this file
+   * instead of extracting again. Anything unusable on the way means a normal extraction.
+   */
+  private async reuse(ref: FileRef, sha256: string, signal: AbortSignal) {
+    const earlier = await this.queries.execute(new ProcessedCopyQuery(ref.programId, sha256, ref.sourceIndex));
+    const uri = earlier ? parseS3Uri(earlier) : undefined;
+    if (!uri || uri.bucket !== this.config.s3.bucket) return undefined;
+    let json: Uint8Array;
+    try {
+      ({ bytes: json } = await this.storage.readObject(uri.bucket, uri.key, {
+        maxBytes: this.config.processing.maxSourceBytes * PROCESSED_JSON_SIZE_FACTOR,
+        signal,
+      }));
+    } catch (e) {
+      if (e instanceof StorageError && e.kind !== 'aborted') return undefined;
+      throw e;
+    }
+    const reused = await this.extraction.restamp(
       {
-        bytes,
-        key: source.key,
-        storedContentType,
-        maxTextChars: this.config.processing.maxTextChars,
+        kind: 'restamp',
+        json,
+        sha256,
         programId: ref.programId,
         sourceIndex: ref.sourceIndex,
         sourceFilePath: ref.sourceFilePath,
       },
       signal,
     );
-    const bucket = this.config.s3.bucket;
-    const key = processedKey(ref.programId, ref.sourceIndex);
-    await this.storage.putBytes(bucket, key, json, 'application/json; charset=utf-8');
-    return { s3Path: s3Uri(bucket, key), ...summary };
+    if (reused) this.metrics.extractionReused();
+    return reused;
   }
 }
+
+/** Reads the output bucket's own processed JSON (bounded like the sources it was made from). */
+const PROCESSED_JSON_SIZE_FACTOR = 3;
 
 function toPreprocessingError(e: unknown): PreprocessingError {
   if (e instanceof PreprocessingError) return e;

@@ -7,6 +7,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -70,12 +71,16 @@ export class S3StorageRepository implements OnApplicationShutdown {
     return { signal: caller ? AbortSignal.any([caller, deadline]) : deadline, deadline, caller };
   }
 
-  /** Reads a whole object, refusing (without buffering the rest) anything over `maxBytes`. */
+  /**
+   * Reads a whole object, refusing (without buffering the rest) anything over `maxBytes`. Its
+   * SHA-256 is computed as the chunks arrive, a few microseconds per chunk rather than one long
+   * pass over a large buffer on the serving thread.
+   */
   async readObject(
     bucket: string,
     key: string,
     opts: { maxBytes: number; signal?: AbortSignal },
-  ): Promise<{ bytes: Buffer; contentType?: string }> {
+  ): Promise<{ bytes: Buffer; contentType?: string; sha256: string }> {
     const call = this.callSignal(opts.signal);
     let body: Readable | undefined;
     // The deadline covers the body too: a server that sends headers and then stalls is cut off.
@@ -86,7 +91,8 @@ export class S3StorageRepository implements OnApplicationShutdown {
         abortSignal: call.signal,
       });
       body = res.Body as Readable | undefined;
-      if (!body) return { bytes: Buffer.alloc(0), contentType: res.ContentType };
+      const hash = createHash('sha256');
+      if (!body) return { bytes: Buffer.alloc(0), contentType: res.ContentType, sha256: hash.digest('hex') };
       call.signal.throwIfAborted();
       if (res.ContentLength !== undefined && res.ContentLength > opts.maxBytes) {
         body.destroy();
@@ -101,9 +107,10 @@ export class S3StorageRepository implements OnApplicationShutdown {
           body.destroy();
           throw new StorageError('too_large', `object is over the ${opts.maxBytes} byte limit`);
         }
+        hash.update(buf);
         parts.push(buf);
       }
-      return { bytes: Buffer.concat(parts, size), contentType: res.ContentType };
+      return { bytes: Buffer.concat(parts, size), contentType: res.ContentType, sha256: hash.digest('hex') };
     } catch (e) {
       throw this.classify(e, `s3://${bucket}/${key}`, call);
     } finally {

@@ -47,18 +47,25 @@ describe('preprocessing of every supported format, end to end', () => {
       title?: string;
       absent?: string;
       pages?: number;
+      /** stats.encoding; undefined for formats that are not decoded text (PDF, DOCX). */
+      encoding?: string;
+      /** The heading_path of each distinct section the chunks start in, in order. */
+      headings?: string[][];
     }[] = [
       {
         name: 'sample.txt',
         type: 'text/plain',
         text: 'The quick brown fox jumps over the lazy dog.',
         title: 'sample.txt',
+        encoding: 'utf-8',
       },
       {
         name: 'sample.md',
         type: 'text/markdown',
         text: 'This Markdown fixture has a **bold** word',
         title: 'Markdown Title',
+        encoding: 'utf-8',
+        headings: [['Markdown Title']],
       },
       {
         name: 'sample.html',
@@ -66,13 +73,16 @@ describe('preprocessing of every supported format, end to end', () => {
         text: 'The HTML fixture paragraph mentions café & crème.',
         title: 'HTML Title',
         absent: 'CONTENT_MUST_NOT_APPEAR',
+        encoding: 'utf-8',
+        headings: [['Main Heading']],
       },
-      { name: 'sample.csv', type: 'text/csv', text: 'Alice | Seoul | likes tea, not coffee' },
+      { name: 'sample.csv', type: 'text/csv', text: 'Alice | Seoul | likes tea, not coffee', encoding: 'utf-8' },
       {
         name: 'sample.json',
         type: 'application/json',
         text: 'A JSON fixture for the preprocessing tests.',
         title: 'JSON Title',
+        encoding: 'utf-8',
       },
       {
         name: 'sample.pdf',
@@ -86,18 +96,44 @@ describe('preprocessing of every supported format, end to end', () => {
         type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
         text: 'The second paragraph has bold text and 한국어.',
         title: 'DOCX Title',
+        headings: [[]],
       },
       {
         name: 'korean-cp949.txt',
         type: 'text/plain',
         exact: true,
         text: '안녕하세요. 이 문서는 CP949로 저장된 한국어 예문입니다.\n똠방각하와 펲시콜라는 확장 완성형 글자를 시험합니다.',
+        encoding: 'cp949',
       },
       {
         name: 'utf16le-bom.txt',
         type: 'text/plain',
         exact: true,
         text: 'Hello, 세계! This file is UTF-16LE with a BOM.\n한국어와 English가 섞여 있습니다.',
+        encoding: 'utf-16le',
+      },
+      ...[
+        ['korean-euc-kr.txt', 'euc-kr'],
+        ['korean-utf16be.txt', 'utf-16be'],
+      ].map(([name, encoding]) => ({
+        name,
+        type: 'text/plain',
+        exact: true,
+        text: '안녕하세요. 이 문서는 인코딩 시험용 한국어 예문입니다.\n둘째 줄에는 숫자 123과 English 단어가 있습니다.',
+        encoding,
+      })),
+      {
+        name: 'structure.docx',
+        type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        text: 'Schedule\n\nPhase | Month\nDesign | January\nBuild | February',
+        title: 'Structure DOCX Title',
+        headings: [
+          [],
+          ['Project Overview'],
+          ['Project Overview', 'Goals'],
+          ['Project Overview', 'Schedule'],
+          ['Appendix'],
+        ],
       },
     ];
     const { program, documents } = await run(
@@ -119,6 +155,14 @@ describe('preprocessing of every supported format, end to end', () => {
       if (c.title) expect(json.title).toBe(c.title);
       if (c.absent) expect(json.text).not.toContain(c.absent);
       if (c.pages) expect(json.stats.pages).toBe(c.pages);
+      expect({ name: c.name, encoding: json.stats.encoding }).toEqual({ name: c.name, encoding: c.encoding });
+      if (c.headings) {
+        const paths = json.chunks.map((chunk: { heading_path: string[] }) => JSON.stringify(chunk.heading_path));
+        expect({ name: c.name, headings: [...new Set(paths)].map((p) => JSON.parse(p as string)) }).toEqual({
+          name: c.name,
+          headings: c.headings,
+        });
+      }
     }
   });
 });

@@ -74,6 +74,7 @@ describe('pipeline: S3 → processed JSON → Documents', () => {
           'stats',
           'sha256',
           'processed_at',
+          'extractor_version',
         ].sort(),
       );
       expect(json).toMatchObject({
@@ -90,7 +91,13 @@ describe('pipeline: S3 → processed JSON → Documents', () => {
       expect(json.stats.characters).toBe(Array.from(json.text as string).length);
       expect(json.stats.characters).toBe(doc.characters);
       expect(json.chunks).toHaveLength(doc.chunk_count);
-      expect(json.chunks[0]).toMatchObject({ index: 0, char_start: 0 });
+      expect(json.chunks[0]).toMatchObject({ index: 0, char_start: 0, page_start: null, page_end: null });
+      expect(json.extractor_version).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(json.stats.encoding).toBe('utf-8');
+      for (const c of json.chunks) {
+        expect([...(json.text as string)].slice(c.char_start, c.char_end).join('')).toBe(c.text);
+        expect(Array.isArray(c.heading_path)).toBe(true);
+      }
     }
     expect(docs.body.items.map((d: { content_type: string }) => d.content_type)).toEqual([
       'text/plain',

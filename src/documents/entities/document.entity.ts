@@ -1,8 +1,10 @@
-import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 /** A stored Document: at most one per (program, source file), enforced by the database. */
 @Entity({ tableName: 'documents' })
 @Unique({ name: 'documents_program_source_uq', properties: ['programId', 'sourceIndex'] })
+// A file's extraction is reused from another file of the program with the same bytes.
+@Index({ name: 'documents_program_sha256_idx', properties: ['programId', 'sha256'] })
 export class Document {
   [OptionalProps]?: 'createdAt';
 

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { randomBytes } from 'node:crypto';
 import { parseS3Uri, ProcessedJson, processedJsonProblem } from '../../common/processed-json';
 import type { AppConfig } from '../../config/app-config';
@@ -10,6 +10,7 @@ import { StorageError } from '../../storage/storage.errors';
 import { LoadProcessedJsonCommand, LoadProcessedJsonOutcome } from '../commands/load-processed-json.command';
 import { StoreDocumentCommand, StoreDocumentOutcome } from '../commands/store-document.command';
 import { DocumentsRepository } from '../documents.repository';
+import { ProcessedCopyQuery } from '../queries/processed-copy.query';
 
 export const newDocumentId = (): string => `doc_${randomBytes(12).toString('hex')}`;
 
@@ -98,5 +99,14 @@ export class LoadProcessedJsonHandler implements ICommandHandler<LoadProcessedJs
         sha256: json.sha256,
       },
     };
+  }
+}
+
+@QueryHandler(ProcessedCopyQuery)
+export class ProcessedCopyHandler implements IQueryHandler<ProcessedCopyQuery, string | undefined> {
+  constructor(private readonly documents: DocumentsRepository) {}
+
+  execute({ programId, sha256, sourceIndex }: ProcessedCopyQuery): Promise<string | undefined> {
+    return this.documents.processedCopy(programId, sha256, sourceIndex);
   }
 }

@@ -6,7 +6,7 @@ import { Piscina } from 'piscina';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { PreprocessingError } from '../errors/preprocessing.error';
-import type { PreprocessOutcome, PreprocessTask, ProcessedSummary } from './pipeline';
+import type { PreprocessOutcome, PreprocessTask, ProcessedSummary, RestampOutcome, RestampTask } from './pipeline';
 
 // Heap a single extraction may use; a file that needs more is refused, the process is unharmed.
 const WORKER_HEAP_MB = 384;
@@ -36,7 +36,7 @@ function workerFile(): string {
 @Injectable()
 export class ExtractionPool implements OnApplicationShutdown {
   private readonly logger = new Logger(ExtractionPool.name);
-  private readonly pool: Piscina<PreprocessTask, PreprocessOutcome>;
+  private readonly pool: Piscina<PreprocessTask | RestampTask, PreprocessOutcome | RestampOutcome>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     // Extraction is CPU-bound: more threads than cores only adds memory.
@@ -64,9 +64,21 @@ export class ExtractionPool implements OnApplicationShutdown {
     return outcome;
   }
 
-  private async inWorker(task: PreprocessTask, signal: AbortSignal): Promise<PreprocessOutcome> {
+  /** An earlier identical file's processed JSON made this file's; undefined when it is not reusable. */
+  async restamp(
+    task: RestampTask,
+    signal: AbortSignal,
+  ): Promise<{ json: Uint8Array; summary: ProcessedSummary } | undefined> {
+    const outcome = (await this.inWorker(task, signal)) as RestampOutcome | PreprocessOutcome;
+    return outcome.ok === true ? outcome : undefined;
+  }
+
+  private async inWorker<T extends PreprocessTask | RestampTask>(
+    task: T,
+    signal: AbortSignal,
+  ): Promise<T extends RestampTask ? RestampOutcome : PreprocessOutcome> {
     try {
-      return await this.pool.run(task, { signal });
+      return (await this.pool.run(task, { signal })) as T extends RestampTask ? RestampOutcome : PreprocessOutcome;
     } catch (e) {
       if (signal.aborted) throw signal.reason ?? e;
       const code = (e as { code?: string }).code;

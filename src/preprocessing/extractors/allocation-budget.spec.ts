@@ -2,6 +2,7 @@ import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { deflateSync } from 'node:zlib';
 import { PreprocessingError } from '../errors/preprocessing.error';
 import { EXTRACTION_BUFFER_BUDGET_BYTES, installAllocationGuard, withAllocationBudget } from './allocation-budget';
 
@@ -21,6 +22,9 @@ async function collectGarbage(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50));
   gc();
 }
+
+// 64 KiB of zlib; made here, so that the 64 MiB it was made from is collected before any test.
+const ZEROS_64_MIB_DEFLATED = deflateSync(Buffer.alloc(64 * MiB));
 
 /** Runs `body` under BUDGET; resolves to what it threw or returned, never rejects. */
 async function settle(body: () => unknown, budget = BUDGET): Promise<unknown> {
@@ -144,6 +148,49 @@ describe('withAllocationBudget', () => {
     expect(large).toBeInstanceOf(RangeError);
     expect(new Uint8Array(32 * MiB)).toHaveLength(32 * MiB);
     expect(await settle(() => new Uint8Array(MiB).length)).toBe(MiB);
+  });
+
+  it('charges what a DecompressionStream inflates, erroring the stream once over budget', async () => {
+    let inflated = 0;
+    let streamError: unknown;
+    const outcome = await settle(async () => {
+      const stream = new DecompressionStream('deflate');
+      expect(stream).toBeInstanceOf(DecompressionStream);
+      const writer = stream.writable.getWriter();
+      void writer
+        .write(ZEROS_64_MIB_DEFLATED)
+        .then(() => writer.close())
+        .catch(() => undefined);
+      // As pdf.js does: every chunk kept until the stream ends.
+      const chunks: Uint8Array[] = [];
+      const reader = stream.readable.getReader();
+      try {
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          chunks.push(r.value);
+          inflated += r.value.byteLength;
+        }
+      } catch (e) {
+        streamError = e;
+      }
+    });
+    expect(streamError).toBeInstanceOf(RangeError);
+    expect(inflated).toBeGreaterThan(0);
+    expect(inflated).toBeLessThan(32 * MiB);
+    expect(outcome).toMatchObject({ code: 'TOO_LARGE' });
+  });
+
+  it('leaves DecompressionStream working as before, inside and outside a budget', async () => {
+    installAllocationGuard();
+    const text = 'inflate me '.repeat(1000);
+    const inflate = async () => {
+      const chunks: Uint8Array[] = [];
+      const readable = new Blob([deflateSync(text)]).stream().pipeThrough(new DecompressionStream('deflate'));
+      const reader = readable.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    expect(await inflate()).toBe(text);
+    expect(await settle(inflate)).toBe(text);
   });
 
   it('turns a refusal inside jszip (as mammoth drives it) into TOO_LARGE, not an uncaught exception', async () => {

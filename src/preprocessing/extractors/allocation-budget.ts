@@ -14,6 +14,13 @@ const MiB = 1024 * 1024;
  * /FlateDecode took a worker's process to 4.2 GB of RSS, and a ZIP entry whose declared size lies to
  * 1.1 GB, without the heap limit ever being reached.
  *
+ * Not every inflated byte passes through those constructors: pdf.js (5 and later) first inflates
+ * /FlateDecode streams with the platform's DecompressionStream, whose output chunks Node allocates
+ * itself, and keeps them all until the stream ends. The 2 GiB bomb below took that path to 2.3 GB of
+ * RSS (the budget only saw the final copy, which it refused): DecompressionStream is wrapped too,
+ * and its output charged chunk by chunk, which errors the stream once over budget (pdf.js then falls
+ * back to its own decoder, which the typed-array constructors refuse).
+ *
  * Why 256 MiB: the largest legitimate input (MAX_SOURCE_BYTES, 50 MiB) copied twice, plus fonts and
  * decoded content streams, fits with room to spare; a DecodeStream may double to 128 MiB (then
  * holding 64 + 128 MiB) and is refused the next step. A 2 GiB stream then peaks the whole process at
@@ -61,7 +68,19 @@ const TYPED_ARRAY_CONSTRUCTORS = [
   'BigUint64Array',
 ] as const;
 
+// The platform decompressors, whose output Node allocates out of sight of the constructors above.
+const STREAM_CONSTRUCTORS = ['DecompressionStream'] as const;
+
 type Constructor = new (...args: unknown[]) => object;
+interface TransformController {
+  enqueue(chunk: unknown): void;
+}
+type TransformStreamConstructor = new (transformer: {
+  transform(chunk: unknown, controller: TransformController): void;
+}) => { readable: unknown; writable: unknown };
+interface ReadableLike {
+  pipeThrough(transform: { readable: unknown; writable: unknown }): unknown;
+}
 /** Bytes a `new` with these arguments allocates; undefined when only the result can tell. */
 type Sizer = (args: unknown[]) => number | undefined;
 
@@ -85,7 +104,13 @@ function toIndex(value: unknown): number {
  * one loaded earlier is covered too; one that copied them when it loaded (pako, loaded with jszip) is
  * not refused, but what it allocates is counted at the next check. A Proxy forwards `prototype` and
  * Symbol.hasInstance, so `instanceof` (Buffers included), static methods and subclasses work as
- * before; only `x.constructor === Uint8Array` no longer holds.
+ * before; only `x.constructor === Uint8Array` no longer holds. PdfExtractor calls this before it
+ * first loads pdf.js, so that whatever pdf.js keeps of these globals is the guarded ones.
+ *
+ * DecompressionStream is wrapped the same way: one made while a budget is open has its readable side
+ * piped through a TransformStream that charges each output chunk (already allocated, so it is
+ * counted rather than refused) and errors the stream, as a refused allocation would throw, once the
+ * thread is over budget.
  */
 export function installAllocationGuard(): void {
   guardState();
@@ -107,10 +132,10 @@ function guardState(): GuardState {
         const constructing = newTarget === proxy ? ctor : newTarget;
         if (state.scopes.size === 0) return Reflect.construct(ctor, args, constructing) as object;
         const bytes = sizer(args);
-        if (bytes !== undefined) charge(state, bytes, name);
+        if (bytes !== undefined) charge(state, bytes, `new ${name}`);
         const created = Reflect.construct(ctor, args, constructing) as { byteLength?: number };
         // An iterable without a length (a Set, a generator) is sized once it has been copied.
-        if (bytes === undefined) charge(state, created.byteLength ?? 0, name);
+        if (bytes === undefined) charge(state, created.byteLength ?? 0, `new ${name}`);
         return created;
       },
     });
@@ -131,12 +156,46 @@ function guardState(): GuardState {
       return typeof length === 'number' ? toIndex(length) * bytesPerElement : undefined;
     });
   }
+  const TransformStreamCtor = global.TransformStream as TransformStreamConstructor | undefined;
+  for (const name of STREAM_CONSTRUCTORS) {
+    // Node defines its web-stream globals as lazy getters: read through them, replace with a value.
+    const descriptor = Object.getOwnPropertyDescriptor(global, name);
+    const target = global[name] as Constructor | undefined;
+    if (!descriptor || typeof target !== 'function' || typeof TransformStreamCtor !== 'function') continue;
+    const proxy: Constructor = new Proxy(target, {
+      construct(ctor, args, newTarget) {
+        const stream = Reflect.construct(ctor, args, newTarget === proxy ? ctor : newTarget) as {
+          readable: ReadableLike;
+          writable: unknown;
+        };
+        if (state.scopes.size === 0) return stream;
+        const counter = new TransformStreamCtor({
+          transform(chunk, controller) {
+            charge(state, (chunk as { byteLength?: number } | null)?.byteLength ?? 0, `${name} output`);
+            controller.enqueue(chunk);
+          },
+        });
+        // Same prototype (instanceof, pipeThrough(stream) work); own readable/writable shadow its getters.
+        return Object.defineProperties(Object.create(Object.getPrototypeOf(stream) as object) as object, {
+          readable: { value: stream.readable.pipeThrough(counter), enumerable: true },
+          writable: { value: stream.writable, enumerable: true },
+        });
+      },
+    });
+    Object.defineProperty(global, name, {
+      value: proxy,
+      writable: true,
+      configurable: descriptor.configurable,
+      enumerable: descriptor.enumerable,
+    });
+  }
   Object.defineProperty(global, STATE, { value: state });
   return state;
 }
 
-function charge(state: GuardState, bytes: number, constructorName: string): void {
-  if (state.overrun && bytes > AFTER_OVERRUN_MAX_BYTES) throw refusal(bytes, constructorName, 'the budget is spent');
+/** `what`: the allocation, for the message ("new Uint8Array", "DecompressionStream output"). */
+function charge(state: GuardState, bytes: number, what: string): void {
+  if (state.overrun && bytes > AFTER_OVERRUN_MAX_BYTES) throw refusal(bytes, what, 'the budget is spent');
   state.unchecked += bytes;
   if (state.unchecked < CHECK_EVERY_BYTES) return;
   state.unchecked = 0;
@@ -145,11 +204,11 @@ function charge(state: GuardState, bytes: number, constructorName: string): void
   if (inUse + bytes <= budget) return;
   state.overrun = true;
   for (const scope of state.scopes) scope.overrun ??= { requested: bytes, inUse };
-  throw refusal(bytes, constructorName, `${inUse} bytes are in use, the budget is ${budget}`);
+  throw refusal(bytes, what, `${inUse} bytes are in use, the budget is ${budget}`);
 }
 
-function refusal(bytes: number, constructorName: string, why: string): RangeError {
-  return new RangeError(`Array buffer allocation refused: new ${constructorName} of ${bytes} bytes (${why})`);
+function refusal(bytes: number, what: string, why: string): RangeError {
+  return new RangeError(`Array buffer allocation refused: ${what} of ${bytes} bytes (${why})`);
 }
 
 /**

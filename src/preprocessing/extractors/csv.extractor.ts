@@ -16,7 +16,7 @@ export class CsvExtractor implements Extractor {
   readonly contentType = 'text/csv';
 
   async extract({ bytes, maxTextChars }: ExtractionInput): Promise<Extraction> {
-    const csv = decodeOrFail(bytes);
+    const { text: csv, encoding } = decodeOrFail(bytes);
     const lines = new BudgetedLines(maxTextChars);
     try {
       parse(csv, {
@@ -37,7 +37,7 @@ export class CsvExtractor implements Extractor {
         throw new PreprocessingError('CORRUPT_FILE', `invalid CSV (${String(e.code)}) near line ${Number(e.lines)}`);
       throw e;
     }
-    return { text: lines.join() };
+    return { text: lines.join(), encoding };
   }
 }
 

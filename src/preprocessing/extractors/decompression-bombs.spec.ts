@@ -16,7 +16,10 @@ import { EXTRACTION_BUFFER_BUDGET_BYTES } from './allocation-budget';
 /**
  * The memory a decompression bomb costs, measured rather than timed: each case runs one extraction in
  * a fresh `node` process, inside a worker thread with the resourceLimits ExtractionPool gives its
- * workers, and reports the process's peak RSS (getrusage's ru_maxrss, which no later GC can lower).
+ * workers, and reports the process's peak RSS, which no later GC can lower: VmHWM in
+ * /proc/self/status where there is one, else getrusage's ru_maxrss. (Linux keeps ru_maxrss across
+ * fork and exec, so a child of a jest worker that some earlier suite took to 800 MB reports 800 MB;
+ * VmHWM is the new program's own.)
  * The extractors are loaded from their TypeScript source (compiled on the fly by @swc/core, as jest
  * does), so nothing depends on a build being up to date.
  *
@@ -39,8 +42,15 @@ if (isMainThread) {
     workerData: { swcCore, extractorFile, exportName, inputFile },
     resourceLimits: JSON.parse(limits),
   });
+  const peakRssBytes = () => {
+    try {
+      const hwm = /^VmHWM:\\s*(\\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      if (hwm) return Number(hwm[1]) * 1024;
+    } catch {}
+    return process.resourceUsage().maxRSS * 1024;
+  };
   const report = (outcome) => {
-    process.stdout.write(JSON.stringify({ outcome, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+    process.stdout.write(JSON.stringify({ outcome, maxRssBytes: peakRssBytes() }));
     process.exit(0);
   };
   worker.once('message', report);

@@ -44,12 +44,45 @@ describe('DocxExtractor', () => {
       expect(text).toContain('The second paragraph has bold text and 한국어.');
     });
 
+    it('reports no encoding and has one section without headings', async () => {
+      const { segments, encoding } = await extract(fixture('sample.docx'), 'sample.docx');
+      expect(encoding).toBeUndefined();
+      expect(segments).toEqual([
+        {
+          text: 'The first paragraph of the DOCX fixture.\n\nThe second paragraph has bold text and 한국어.',
+          headingPath: [],
+        },
+      ]);
+    });
+
     it('takes the title from the core properties (dc:title)', async () => {
       const { title, text, pages } = await extract(fixture('sample.docx'), 'sample.docx');
       expect(title).toBe('DOCX Title');
       expect(text).not.toContain('DOCX Title');
       expect(pages).toBeUndefined();
     });
+  });
+
+  it('keeps the headings, lists and table of structure.docx, in sections', async () => {
+    const { segments, title } = await extract(fixture('structure.docx'), 'structure.docx');
+    expect(title).toBe('Structure DOCX Title');
+    const sections = segments?.map((s) => [s.text.split('\n\nSentence 1 ')[0], s.headingPath]);
+    expect(sections).toEqual([
+      ['An introduction before any heading.', []],
+      ['Project Overview', ['Project Overview']],
+      ['Goals\n\n- Fast ingestion\n- Reliable retries', ['Project Overview', 'Goals']],
+      ['Schedule\n\nPhase | Month\nDesign | January\nBuild | February', ['Project Overview', 'Schedule']],
+      ['Appendix\n\n1. Read the guide\n2. Ask a question', ['Appendix']],
+    ]);
+  });
+
+  it('does not inline images (no base64 data URIs in the text)', async () => {
+    const convertToHtml = jest.spyOn(mammoth, 'convertToHtml');
+    await extract(fixture('sample.docx'), 'sample.docx');
+    expect(convertToHtml).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ convertImage: expect.any(Function) }),
+    );
   });
 
   it('has no title without core properties, even with a first line that looks like one', async () => {
@@ -103,7 +136,7 @@ describe('DocxExtractor', () => {
 
   describe('zip bombs', () => {
     it(`refuses zip-bomb.docx (over ${MAX_DOCX_UNCOMPRESSED_BYTES / 1024 / 1024} MiB declared) before inflating anything`, async () => {
-      const extractRawText = jest.spyOn(mammoth, 'extractRawText');
+      const convertToHtml = jest.spyOn(mammoth, 'convertToHtml');
       const loadAsync = jest.spyOn(JSZip, 'loadAsync');
       const error = await extract(fixture('zip-bomb.docx'), 'zip-bomb.docx').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PreprocessingError);
@@ -112,7 +145,7 @@ describe('DocxExtractor', () => {
         message: expect.stringContaining('more than the 200 MiB limit'),
       });
       // Neither mammoth nor jszip ever saw the archive: only its central directory was read.
-      expect(extractRawText).not.toHaveBeenCalled();
+      expect(convertToHtml).not.toHaveBeenCalled();
       expect(loadAsync).not.toHaveBeenCalled();
     });
 
@@ -122,7 +155,7 @@ describe('DocxExtractor', () => {
         '_rels/.rels': ROOT_RELS,
         'word/document.xml': documentXml('A'.repeat(2 * 1024 * 1024)),
       });
-      const extractRawText = jest.spyOn(mammoth, 'extractRawText');
+      const convertToHtml = jest.spyOn(mammoth, 'convertToHtml');
       const error = await extract(bytes).catch((e: unknown) => e);
       expect(error).toMatchObject({
         code: 'CORRUPT_FILE',
@@ -130,7 +163,7 @@ describe('DocxExtractor', () => {
           /^DOCX entry word\/document\.xml has a compression ratio of \d+:1, over the 200:1 limit$/,
         ),
       });
-      expect(extractRawText).not.toHaveBeenCalled();
+      expect(convertToHtml).not.toHaveBeenCalled();
     });
 
     it('refuses an entry that declares 4 KiB but inflates to 1 GiB, one chunk past the lie', async () => {

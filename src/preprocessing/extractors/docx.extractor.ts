@@ -6,6 +6,7 @@ import * as yauzl from 'yauzl';
 import { PreprocessingError } from '../errors/preprocessing.error';
 import { withAllocationBudget } from './allocation-budget';
 import { Extraction, ExtractionInput, Extractor } from './extractor';
+import { htmlToSegments } from './html.extractor';
 
 /** Sum of the declared uncompressed sizes of all entries a DOCX may have. */
 export const MAX_DOCX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024;
@@ -22,11 +23,23 @@ const RELS_NS = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const CORE_PROPERTIES_REL = /\/metadata\/core-properties$/;
 const DEFAULT_CORE_PART = 'docProps/core.xml';
 
-/** Text of a Word document (mammoth); title from the core properties (dc:title) when set. */
+/**
+ * mammoth's HTML without its images: the default inlines each as a base64 data URI (a third larger
+ * than the image), and images have no text: an empty <img> is left, which the conversion skips.
+ */
+const NO_IMAGES = { convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })) };
+
+/**
+ * Text of a Word document with its structure (SPEC §8.6): mammoth renders it as HTML with its
+ * default style map (Heading 1-6 paragraph styles → h1-h6, numbered and bulleted paragraphs → ol/ul,
+ * tables → table), which the HTML extractor's conversion turns into text: sections split at the
+ * headings, each carrying its heading path; list items one per line ("- ", "1. "); table rows one
+ * per line, cells joined by " | ". Title from the core properties (dc:title) when set.
+ */
 export class DocxExtractor implements Extractor {
   readonly contentType = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-  async extract({ bytes, signal }: ExtractionInput): Promise<Extraction> {
+  async extract({ bytes, signal, maxTextChars }: ExtractionInput): Promise<Extraction> {
     // jszip (inside mammoth) keeps what it inflates in typed arrays, outside the worker's heap limit:
     // verifiedArchive bounds what it can inflate (the declared sizes, made true), and the budget
     // (allocation-budget.ts) backs that up. pako, loaded with jszip by the imports above and so before
@@ -36,14 +49,16 @@ export class DocxExtractor implements Extractor {
       const archive = await verifiedArchive(bytes);
       signal.throwIfAborted();
 
-      let text: string;
+      let html: string;
       try {
-        text = (await mammoth.extractRawText({ buffer: archive })).value;
+        html = (await mammoth.convertToHtml({ buffer: archive }, NO_IMAGES)).value;
       } catch (e) {
         throw new PreprocessingError('CORRUPT_FILE', `unreadable DOCX: ${(e as Error)?.message ?? String(e)}`);
       }
       signal.throwIfAborted();
-      return { text, title: await readTitle(archive) };
+      // The document's own title is its core properties' one, not the HTML's first <h1>.
+      const { text, segments } = htmlToSegments(html, maxTextChars);
+      return { text, segments, title: await readTitle(archive) };
     });
   }
 }

@@ -65,12 +65,65 @@ describe('HtmlExtractor', () => {
     expect(await textOf(html)).toBe('Prices\n\nItem | Cost\nTea | 3');
   });
 
-  it('decodes a legacy page by its <meta charset>', async () => {
+  it('decodes a legacy page by its <meta charset> and reports that charset', async () => {
     const html =
       '<html><head><meta charset="windows-1252"><title>Caf\xe9</title></head><body><p>cr\xe8me br\xfbl\xe9e</p></body></html>';
-    const { text, title } = await extract(Buffer.from(html, 'latin1'));
+    const { text, title, encoding } = await extract(Buffer.from(html, 'latin1'));
     expect(text).toBe('crème brûlée');
     expect(title).toBe('Café');
+    expect(encoding).toBe('windows-1252');
+  });
+
+  it('reads a page declaring Shift_JIS in that charset, and tells EUC-KR from CP949 by the bytes', async () => {
+    const sjis = iconv.encode('<meta charset="Shift_JIS"><p>こんにちは</p>', 'shift_jis');
+    expect(await extract(sjis)).toMatchObject({ text: 'こんにちは', encoding: 'shift_jis' });
+    const eucKr = iconv.encode('<meta charset="euc-kr"><p>똠방각하 안녕하세요</p>', 'cp949');
+    expect(await extract(eucKr)).toMatchObject({ text: '똠방각하 안녕하세요', encoding: 'cp949' });
+    expect(await extract(Buffer.from('<p>x</p>'))).toMatchObject({ encoding: 'utf-8' });
+  });
+
+  describe('sections', () => {
+    const sectionsOf = async (html: string) =>
+      (await extract(Buffer.from(html))).segments?.map((s) => [s.text, s.headingPath]);
+
+    it('splits at h1-h6, each section carrying the headings above it, outermost first', async () => {
+      const html =
+        '<p>intro</p><h1>A</h1><p>a</p><div><h3>A <em>one</em></h3><p>x</p></div><h2>A.2</h2>' +
+        '<table><tr><td>c1</td><td>c2</td></tr></table><h1>B</h1><ul><li>i</li></ul>';
+      expect(await sectionsOf(html)).toEqual([
+        ['intro', []],
+        ['A\n\na', ['A']],
+        ['A one\n\nx', ['A', 'A one']],
+        ['A.2\n\nc1 | c2', ['A', 'A.2']],
+        ['B\n\n- i', ['B']],
+      ]);
+    });
+
+    it('starts no section at a heading in a table, a list or a heading, or without text', async () => {
+      const html =
+        '<h1>Top</h1><table><tr><td><h2>cell</h2></td><td>d</td></tr></table><ul><li><h3>item</h3></li></ul>' +
+        '<h2><img alt="x"></h2><p>end</p>';
+      const sections = await sectionsOf(html);
+      expect(sections?.map(([, path]) => path)).toEqual([['Top']]);
+      expect(String(sections?.[0][0]).replace(/\n+/g, '\n')).toBe('Top\ncell | d\n- \nitem\nend');
+    });
+
+    it('leaves no marker and keeps NULs of the page for normalisation', async () => {
+      const { text, segments } = await extract(Buffer.from('<h1>T\u0000</h1><p>a\u0000b</p>'));
+      expect(text).toBe('T\u0000\n\na\u0000b');
+      expect(segments).toEqual([{ text: 'T\u0000\n\na\u0000b', headingPath: ['T\u0000'] }]);
+    });
+
+    it('cuts a 1 MB heading to 200 characters in the path, not in the text', async () => {
+      const { text, segments } = await extract(Buffer.from(`<h2>${'h'.repeat(1 << 20)}</h2>`));
+      expect(text.length).toBe(1 << 20);
+      expect(segments?.[0].headingPath).toEqual([`${'h'.repeat(200)}…`]);
+    });
+
+    it('splits 100,000 headings in linear time', async () => {
+      const { segments } = await extract(Buffer.from('<h2>a</h2><p>b</p>'.repeat(100_000)));
+      expect(segments).toHaveLength(100_000);
+    });
   });
 
   it('decodes a legacy page by its <meta http-equiv="Content-Type">', async () => {

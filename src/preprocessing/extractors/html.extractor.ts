@@ -1,9 +1,11 @@
 import { compile, DomNode, FormatCallback, HtmlToTextOptions } from 'html-to-text';
 import { Parser } from 'htmlparser2';
 import * as iconv from 'iconv-lite';
+import { randomBytes } from 'node:crypto';
 import { PreprocessingError } from '../errors/preprocessing.error';
 import { DecodedText, decodeText, TextDecodeError } from '../text';
-import { Extraction, ExtractionInput, Extractor } from './extractor';
+import { Extraction, ExtractionInput, Extractor, fromSegments, Segment } from './extractor';
+import { headingLabel } from './markdown.extractor';
 import { TextBudget, withinBudget } from './text-budget';
 import { decodeOrFail } from './text-decoding';
 
@@ -21,6 +23,17 @@ const CELL_SEPARATOR = ' | ';
 interface Conversion {
   tableText: TextBudget;
   openTables: number;
+  openLists: number;
+  openHeadings: number;
+  /**
+   * Written into the text where a section starts (its heading's line), then cut out again: NULs
+   * around a random nonce, which no page can know in advance.
+   */
+  marker: string;
+  /** The headings open at each point, outermost first, as {level, label}. */
+  open: { level: number; label: string }[];
+  /** The heading path of each section, in the order of the markers. */
+  paths: string[][];
 }
 
 type BlockTextBuilder = Parameters<FormatCallback>[2];
@@ -93,6 +106,7 @@ const formatList: FormatCallback = (elem, walk, builder, formatOptions) => {
   const start = Number.parseInt(attribs?.start ?? '', 10);
   let number = Number.isSafeInteger(start) ? start : 1;
   const nested = elem.parent?.name === 'li';
+  conversionOf(builder).openLists++;
   builder.openBlock({ leadingLineBreaks: nested ? 1 : formatOptions.leadingLineBreaks });
   for (const child of elem.children) {
     if (child.type === 'tag' && child.name === 'li') {
@@ -105,18 +119,69 @@ const formatList: FormatCallback = (elem, walk, builder, formatOptions) => {
     }
   }
   builder.closeBlock({ trailingLineBreaks: nested ? 1 : formatOptions.trailingLineBreaks });
+  conversionOf(builder).openLists--;
 };
+
+const HEADING_LEVEL: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
+
+/**
+ * A heading (uppercase: false, html-to-text's line breaks) that starts a section: its path is
+ * recorded and a marker written where its line begins. A heading inside a table, a list or another
+ * heading stays inline text of its row, item or heading and starts no section (it would split a
+ * row); so does a heading without text.
+ */
+const formatHeading: FormatCallback = (elem, walk, builder, formatOptions) => {
+  const conversion = conversionOf(builder);
+  const level = HEADING_LEVEL[elem.name ?? ''] ?? 6;
+  const label =
+    conversion.openTables === 0 && conversion.openLists === 0 && conversion.openHeadings === 0
+      ? headingLabel(textOf(elem))
+      : '';
+  builder.openBlock({ leadingLineBreaks: formatOptions.leadingLineBreaks || 2 });
+  if (label) {
+    const open = conversion.open;
+    while (open.length > 0 && open[open.length - 1].level >= level) open.pop();
+    open.push({ level, label });
+    conversion.paths.push(open.map((h) => h.label));
+    builder.addLiteral(conversion.marker);
+  }
+  conversion.openHeadings++;
+  walk(elem.children, builder);
+  conversion.openHeadings--;
+  builder.closeBlock({ trailingLineBreaks: formatOptions.trailingLineBreaks || 2 });
+};
+
+/**
+ * The text content of an element, skipped elements left out. Iterative; only outermost headings
+ * ask, so no node is read twice.
+ */
+function textOf(elem: DomNode): string {
+  let text = '';
+  const stack: DomNode[] = [...(elem.children ?? [])].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === 'text') text += node.data ?? '';
+    else if (node.children && !SKIPPED.includes(node.name ?? '')) {
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+    }
+  }
+  return text;
+}
 
 const TO_TEXT_OPTIONS: HtmlToTextOptions = {
   wordwrap: false,
   // Input size is bounded by MAX_SOURCE_BYTES before extraction; html-to-text's own default (16 Mi
   // characters) would silently cut the text instead.
   limits: { maxInputLength: Number.MAX_SAFE_INTEGER },
-  formatters: { readingOrderTable: formatTable, flatList: formatList },
+  formatters: { readingOrderTable: formatTable, flatList: formatList, sectionHeading: formatHeading },
   selectors: [
     ...SKIPPED.map((selector) => ({ selector, format: 'skip' })),
     { selector: 'a', options: { ignoreHref: true } },
-    ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
+    ...Object.keys(HEADING_LEVEL).map((selector) => ({
+      selector,
+      format: 'sectionHeading',
+      options: { uppercase: false },
+    })),
     { selector: 'table', format: 'readingOrderTable' },
     { selector: 'ul', format: 'flatList' },
     { selector: 'ol', format: 'flatList' },
@@ -135,19 +200,52 @@ const toText = compile(TO_TEXT_OPTIONS) as unknown as (html: string, conversion:
 const CHARSET_SNIFF_BYTES = 1024;
 
 /**
- * Readable text of an HTML page (scripts, styles and markup dropped); title from <title>, else the
- * first <h1>. Apart from list prefixes and cell separators the text is no longer than the page's own
- * text; tables are still counted against the budget as they are built, and the whole at the end.
+ * Readable text of an HTML page (scripts, styles and markup dropped) in segments split at its
+ * headings (h1-h6): each section, heading line included, carries the headings above it, outermost
+ * first (SPEC §8.6). Title from <title>, else the first <h1>. Apart from list prefixes and cell
+ * separators the text is no longer than the page's own text; tables are still counted against the
+ * budget as they are built, and the whole at the end.
  */
 export class HtmlExtractor implements Extractor {
   readonly contentType = 'text/html';
 
   async extract({ bytes, maxTextChars }: ExtractionInput): Promise<Extraction> {
-    const html = decodeHtml(bytes);
-    const title = scan(html);
-    const text = toText(html, { tableText: new TextBudget(maxTextChars), openTables: 0 });
-    return { text: withinBudget(text, maxTextChars), title };
+    const { text: html, encoding } = decodeHtml(bytes);
+    return { ...htmlToSegments(html, maxTextChars), encoding };
   }
+}
+
+/**
+ * HTML (a page, or mammoth's rendering of a DOCX) to text in sections (`fromSegments`, budget
+ * checked) and its title (<title>, else the first <h1>). Refuses (CORRUPT_FILE) HTML nested deeper
+ * than MAX_DEPTH, before html-to-text recurses into it.
+ */
+export function htmlToSegments(html: string, maxTextChars: number): Pick<Extraction, 'text' | 'segments' | 'title'> {
+  const title = scan(html);
+  const conversion: Conversion = {
+    tableText: new TextBudget(maxTextChars),
+    openTables: 0,
+    openLists: 0,
+    openHeadings: 0,
+    marker: `\u0000${randomBytes(12).toString('hex')}\u0000`,
+    open: [],
+    paths: [],
+  };
+  const text = withinBudget(toText(html, conversion), maxTextChars);
+  const segments: Segment[] = [];
+  let from = 0;
+  let path: string[] = [];
+  for (const next of conversion.paths) {
+    const at = text.indexOf(conversion.marker, from);
+    // Every marker written is in the text, once; a missing one would only merge two sections.
+    if (at < 0) break;
+    segments.push({ text: text.slice(from, at).trim(), headingPath: path });
+    from = at + conversion.marker.length;
+    path = next;
+  }
+  segments.push({ text: text.slice(from).trim(), headingPath: path });
+  const structured = fromSegments(segments);
+  return { text: withinBudget(structured.text, maxTextChars), segments: structured.segments, title };
 }
 
 /**
@@ -187,25 +285,34 @@ function scan(html: string): string | undefined {
   return undefined;
 }
 
+// Labels of Korean legacy encodings (WHATWG and iconv names): the bytes tell EUC-KR from CP949 better.
+const KOREAN_CHARSETS =
+  /^(euc-?kr|cp-?949|(x-)?windows-949|ms949|uhc|ks_c_5601(-1987|-1989)?|ksc_?5601|korean|csksc56011987|csueckr|iso-ir-149)$/i;
+
 /**
- * A BOM or valid UTF-8 decides; otherwise a charset the page declares in a <meta> beats the CP949
- * guess, since a legacy page usually says what it is. A declared charset that leaves bytes it cannot
- * map (U+FFFD) is not trusted either: no guess at all then is ENCODING_UNKNOWN.
+ * A BOM, BOM-less UTF-16 or valid UTF-8 decides (decodeText); otherwise a charset the page declares
+ * in a <meta> beats the Korean guess, since a legacy page usually says what it is (and so a page
+ * declaring Shift_JIS, GB18030 or windows-1252 is read, reported under the declared name, lower
+ * case). A Korean declaration defers to the bytes, which tell EUC-KR from CP949. A declared charset
+ * that leaves bytes it cannot map (U+FFFD) is not trusted either: no guess at all then is
+ * ENCODING_UNKNOWN.
  */
-function decodeHtml(bytes: Buffer): string {
+function decodeHtml(bytes: Buffer): { text: string; encoding: string } {
   let decoded: DecodedText | undefined;
   try {
     decoded = decodeText(bytes);
   } catch (e) {
     if (!(e instanceof TextDecodeError)) throw e;
   }
-  if (decoded && decoded.encoding !== 'cp949') return decoded.text;
+  const korean = decoded?.encoding === 'cp949' || decoded?.encoding === 'euc-kr';
+  if (decoded && !korean) return decoded;
   const declared = declaredCharset(bytes);
   if (declared && !/^utf-?(8|16)/i.test(declared) && iconv.encodingExists(declared)) {
+    if (decoded && KOREAN_CHARSETS.test(declared)) return decoded;
     const text = iconv.decode(bytes, declared);
-    if (!text.includes('\uFFFD')) return text;
+    if (!text.includes('\uFFFD')) return { text, encoding: declared.toLowerCase() };
   }
-  return decoded?.text ?? decodeOrFail(bytes);
+  return decoded ?? decodeOrFail(bytes);
 }
 
 /** The charset of `<meta charset>` or `<meta http-equiv="Content-Type" content="…; charset=…">`. */

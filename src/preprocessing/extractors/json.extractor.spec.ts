@@ -27,6 +27,7 @@ describe('JsonExtractor', () => {
         'nested.active: true',
       ].join('\n'),
       title: 'JSON Title',
+      encoding: 'utf-8',
     });
   });
 

@@ -16,7 +16,7 @@ export class JsonExtractor implements Extractor {
   readonly contentType = 'application/json';
 
   async extract({ bytes, maxTextChars }: ExtractionInput): Promise<Extraction> {
-    const source = decodeOrFail(bytes);
+    const { text: source, encoding } = decodeOrFail(bytes);
     let value: unknown;
     try {
       value = JSON.parse(source);
@@ -30,7 +30,7 @@ export class JsonExtractor implements Extractor {
       value && typeof value === 'object' && !Array.isArray(value)
         ? pickTitle(value as Record<string, unknown>)
         : undefined;
-    return { text: lines.join(), title };
+    return { text: lines.join(), title, encoding };
   }
 }
 

@@ -1,8 +1,7 @@
-import { transformSync } from '@swc/core';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildPdfBomb, PDF_BOMB_INFLATED_BYTES } from '../../../test/factories/bombs';
+import { preloadPdfjs } from '../../../test/support/pdfjs-preload';
 import { PreprocessingError } from '../errors/preprocessing.error';
 import { MAX_PDF_PAGES, PdfExtractor } from './pdf.extractor';
 
@@ -10,39 +9,14 @@ const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'formats'
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 
 /**
- * pdf.js (inside pdf-parse) runs its parser as a "fake worker" in Node and loads it with a dynamic
- * import() of pdf.worker.mjs, which jest's CommonJS sandbox refuses (it needs
- * --experimental-vm-modules). pdf.js first looks for an already loaded parser on
- * globalThis.pdfjsWorker, which the worker module sets when it loads: so the spec loads it first,
- * compiled to CommonJS with swc (the compiler jest uses here). In plain Node, where the extractor
- * runs in production, the import works and nothing of this is needed.
+ * A minimal valid PDF with one line of Helvetica text per page (empty string: a blank page), and
+ * optionally XMP metadata with a dc:title.
  */
-function preloadPdfjsWorker(): void {
-  if ((globalThis as { pdfjsWorker?: unknown }).pdfjsWorker) return;
-  const source = join(dirname(require.resolve('pdf-parse')), 'pdf.worker.mjs');
-  const { code } = transformSync(readFileSync(source, 'utf8'), {
-    filename: source,
-    isModule: true,
-    module: { type: 'commonjs' },
-    jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'pdfjs-worker-'));
-  try {
-    const compiled = join(dir, 'pdf.worker.cjs');
-    writeFileSync(compiled, code);
-    // pdf.js's worker must be loaded as CommonJS under jest, from a file written at run time.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(compiled);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** A minimal valid PDF with one line of Helvetica text per page (empty string: a blank page). */
-function buildPdf(pageTexts: string[]): Buffer {
+function buildPdf(pageTexts: string[], { xmpTitle }: { xmpTitle?: string } = {}): Buffer {
   const objects: string[] = [];
   const pageIds = pageTexts.map((_, i) => 4 + 2 * i);
-  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
+  const metadataId = 4 + 2 * pageTexts.length;
+  objects[1] = `<< /Type /Catalog /Pages 2 0 R${xmpTitle ? ` /Metadata ${metadataId} 0 R` : ''} >>`;
   objects[2] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pageTexts.length} >>`;
   objects[3] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
   pageTexts.forEach((text, i) => {
@@ -51,6 +25,15 @@ function buildPdf(pageTexts: string[]): Buffer {
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + 2 * i} 0 R >>`;
     objects[5 + 2 * i] = `<< /Length ${content.length} >>\nstream\n${content}\nendstream`;
   });
+  if (xmpTitle) {
+    const xmp =
+      '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">' +
+      '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+      '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">' +
+      `<dc:title><rdf:Alt><rdf:li xml:lang="x-default">${xmpTitle}</rdf:li></rdf:Alt></dc:title>` +
+      '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>';
+    objects[metadataId] = `<< /Type /Metadata /Subtype /XML /Length ${xmp.length} >>\nstream\n${xmp}\nendstream`;
+  }
   let pdf = '%PDF-1.4\n';
   const offsets: number[] = [];
   for (let id = 1; id < objects.length; id++) {
@@ -64,12 +47,30 @@ function buildPdf(pageTexts: string[]): Buffer {
   return Buffer.from(pdf, 'latin1');
 }
 
+/** A PDF encrypted with a user password (pdfkit, a dev dependency, has no type declarations here). */
+function buildPasswordProtectedPdf(): Promise<Buffer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const PDFDocument = require('pdfkit') as new (options: object) => NodeJS.EventEmitter & {
+    text(s: string): unknown;
+    end(): void;
+  };
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ userPassword: 'secret', ownerPassword: 'owner', pdfVersion: '1.7' });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.text('Secret text');
+    doc.end();
+  });
+}
+
 describe('PdfExtractor', () => {
   const sut = new PdfExtractor();
   const extract = (bytes: Buffer, fileName = 'doc.pdf', signal = new AbortController().signal) =>
     sut.extract({ bytes, fileName, signal, maxTextChars: 100_000_000 });
 
-  beforeAll(preloadPdfjsWorker);
+  beforeAll(preloadPdfjs);
 
   it('handles application/pdf', () => {
     expect(sut.contentType).toBe('application/pdf');
@@ -91,6 +92,20 @@ describe('PdfExtractor', () => {
     });
   });
 
+  it('gives one segment per page, numbered from 1, blank pages left out, joined by a blank line', async () => {
+    const result = await extract(buildPdf(['Alpha page', '', 'Gamma page']));
+    expect(result.pages).toBe(3);
+    expect(result.segments?.map((s) => [s.text.trim(), s.page])).toEqual([
+      ['Alpha page', 1],
+      ['Gamma page', 3],
+    ]);
+    expect(result.text).toBe(result.segments?.map((s) => s.text).join('\n\n'));
+  });
+
+  it('takes the title from the XMP metadata (dc:title) when Info has none', async () => {
+    expect(await extract(buildPdf(['Text'], { xmpTitle: 'XMP  Title' }))).toMatchObject({ title: 'XMP Title' });
+  });
+
   it('has no title when the document declares none', async () => {
     const result = await extract(buildPdf(['Untitled text']));
     expect(result).toMatchObject({ pages: 1, title: undefined });
@@ -101,6 +116,19 @@ describe('PdfExtractor', () => {
     const error = await extract(fixture('corrupt.pdf'), 'corrupt.pdf').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreprocessingError);
     expect(error).toMatchObject({ code: 'CORRUPT_FILE', retryable: false });
+  });
+
+  it("says why in its own words, quoting nothing of pdf.js's message (which may quote the file)", async () => {
+    await expect(extract(fixture('corrupt.pdf'), 'corrupt.pdf')).rejects.toMatchObject({
+      message: 'unreadable PDF: invalid structure',
+    });
+  });
+
+  it('refuses a password-protected PDF as CORRUPT_FILE', async () => {
+    await expect(extract(await buildPasswordProtectedPdf())).rejects.toMatchObject({
+      code: 'CORRUPT_FILE',
+      message: 'PDF is password-protected',
+    });
   });
 
   it('refuses random bytes as CORRUPT_FILE', async () => {
@@ -152,6 +180,22 @@ describe('PdfExtractor', () => {
       await extract(buildPdfBomb()).catch(() => undefined);
       expect((await extract(fixture('sample.pdf'), 'sample.pdf')).pages).toBe(2);
     });
+  });
+
+  it('stops when the signal aborts mid-way, failing with its reason', async () => {
+    // pdf.js's in-thread "worker" answers through promises alone, so no timer could fire before the
+    // end: the signal aborts itself the 100th time the extractor looks at it (once a page).
+    const controller = new AbortController();
+    const { signal } = controller;
+    const check = signal.throwIfAborted.bind(signal);
+    let looks = 0;
+    signal.throwIfAborted = () => {
+      if (++looks === 100) controller.abort(new Error('timed out'));
+      check();
+    };
+    const pages = Array.from({ length: MAX_PDF_PAGES }, (_, i) => `Page ${i + 1}`);
+    await expect(extract(buildPdf(pages), 'long.pdf', signal)).rejects.toThrow('timed out');
+    expect(looks).toBeLessThan(110);
   });
 
   it('does not start on an already aborted signal', async () => {

@@ -22,9 +22,24 @@ describe('PlainTextExtractor', () => {
       text:
         'The quick brown fox jumps over the lazy dog.\n' +
         'This plain text fixture is used by the preprocessing tests.\n',
+      encoding: 'utf-8',
     });
-    expect((await extract(fixture('utf16le-bom.txt'))).text).toMatch(/^Hello, 세계!/);
-    expect((await extract(fixture('korean-cp949.txt'))).text).toMatch(/^안녕하세요\./);
+    expect(await extract(fixture('utf16le-bom.txt'))).toMatchObject({
+      text: expect.stringMatching(/^Hello, 세계!/),
+      encoding: 'utf-16le',
+    });
+    expect(await extract(fixture('korean-cp949.txt'))).toMatchObject({
+      text: expect.stringMatching(/^안녕하세요\./),
+      encoding: 'cp949',
+    });
+    expect(await extract(fixture('korean-euc-kr.txt'))).toMatchObject({
+      text: expect.stringMatching(/^안녕하세요\./),
+      encoding: 'euc-kr',
+    });
+    expect(await extract(fixture('korean-utf16be.txt'))).toMatchObject({
+      text: expect.stringMatching(/^안녕하세요\./),
+      encoding: 'utf-16be',
+    });
   });
 
   it('keeps stray control characters, which normalisation then removes', async () => {
@@ -38,6 +53,10 @@ describe('PlainTextExtractor', () => {
     ['Shift_JIS text', iconv.encode('今日は良い天気です。', 'shift_jis')],
     ['UTF-16 with a BOM and an unpaired surrogate', Buffer.from([0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8])],
     ['junk.bin', fixture('junk.bin')],
+    ['byte-soup.txt', fixture('byte-soup.txt')],
+    ['shift-jis.txt', fixture('shift-jis.txt')],
+    ['gb18030.txt', fixture('gb18030.txt')],
+    ['latin1.txt', fixture('latin1.txt')],
   ])('refuses %s as ENCODING_UNKNOWN rather than yielding U+FFFD', async (_case, bytes) => {
     const error = await extract(bytes).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreprocessingError);

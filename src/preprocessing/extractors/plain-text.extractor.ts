@@ -7,6 +7,7 @@ export class PlainTextExtractor implements Extractor {
 
   // Decoding never makes more UTF-16 units than there are bytes, so checking afterwards is enough.
   async extract({ bytes, maxTextChars }: ExtractionInput): Promise<Extraction> {
-    return { text: withinBudget(decodeOrFail(bytes), maxTextChars) };
+    const { text, encoding } = decodeOrFail(bytes);
+    return { text: withinBudget(text, maxTextChars), encoding };
   }
 }

@@ -23,6 +23,45 @@ function koreanText(sentences: number): string {
   return Array.from({ length: sentences }, (_, i) => `${bodies[i % bodies.length]}.`).join(' ');
 }
 
+/** Code-point offsets where a sentence ends (before its trailing whitespace), from the whole text. */
+function sentenceEnds(text: string): Set<number> {
+  const ends = new Set<number>();
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'sentence' });
+  let cp = 0;
+  for (const { segment } of segmenter.segment(text)) {
+    const cps = Array.from(segment);
+    let end = cps.length;
+    while (end > 0 && /\s/u.test(cps[end - 1])) end--;
+    if (end > 0) ends.add(cp + end);
+    cp += cps.length;
+  }
+  return ends;
+}
+
+/**
+ * Every chunk but the last ends at the last sentence end in its search region (the second half of
+ * its window) whenever that region holds one; returns how many chunks were checked that way.
+ */
+function expectSentenceCuts(text: string, chunks: TextChunk[], size: number): number {
+  const ends = sentenceEnds(text);
+  let checked = 0;
+  for (const c of chunks.slice(0, -1)) {
+    const earliest = c.char_start + Math.max(1, Math.ceil(size / 2));
+    let last = -1;
+    for (let cp = c.char_start + size; cp >= earliest; cp--) {
+      if (ends.has(cp)) {
+        last = cp;
+        break;
+      }
+    }
+    if (last >= 0) {
+      expect(c.char_end).toBe(last);
+      checked++;
+    }
+  }
+  return checked;
+}
+
 function reassemble(chunks: TextChunk[]): string {
   const cps = chunks.map((c) => Array.from(c.text));
   let out = chunks[0].text;
@@ -177,6 +216,109 @@ describe('chunkText', () => {
     }
   });
 
+  describe('sentence boundaries from Intl.Segmenter', () => {
+    const languages: [string, string, RegExp][] = [
+      ['English', englishText(150), /[.!]$/],
+      [
+        'Korean (다. and 요. followed by spaces)',
+        Array.from({ length: 150 }, (_, i) =>
+          i % 3 === 0
+            ? '오늘은 날씨가 정말 좋아요.'
+            : i % 3 === 1
+              ? '우리는 공원에서 오래 산책을 했습니다.'
+              : '이 문장은 시험용입니다.',
+        ).join(' '),
+        /[다요]\.$/,
+      ],
+      [
+        'Japanese (。 without spaces)',
+        Array.from({ length: 150 }, (_, i) =>
+          i % 2 === 0 ? '今日は良い天気です。' : '私たちは公園でゆっくり散歩をしました。',
+        ).join(''),
+        /。$/,
+      ],
+      [
+        'Chinese (。！？ without spaces)',
+        Array.from({ length: 150 }, (_, i) => ['今天天气很好。', '我们去公园散步吧！', '你明天有时间吗？'][i % 3]).join(
+          '',
+        ),
+        /[。！？]$/,
+      ],
+      [
+        'mixed languages and emoji',
+        Array.from(
+          { length: 150 },
+          (_, i) =>
+            [
+              'Retrieval needs good chunks 😀.',
+              '검색에는 좋은 청크가 필요합니다.',
+              '検索には良い分割が必要です。',
+              '检索需要好的分块！',
+            ][i % 4],
+        ).join(' '),
+        /[.。！]$/,
+      ],
+    ];
+
+    it.each(languages)('cuts %s text at the last sentence end in the window', (_name, text, terminator) => {
+      const size = 200;
+      const overlap = 30;
+      const chunks = sut(text, { size, overlap });
+      expect(chunks.length).toBeGreaterThan(5);
+      // Sentences are dense, so every window's search region holds a sentence end.
+      expect(expectSentenceCuts(text, chunks, size)).toBe(chunks.length - 1);
+      for (const c of chunks.slice(0, -1)) {
+        expect(c.text).toMatch(terminator);
+        expect(c.char_end - c.char_start).toBeGreaterThanOrEqual(size / 2);
+      }
+      const cps = [...text];
+      for (const c of chunks) expect(cps.slice(c.char_start, c.char_end).join('')).toBe(c.text);
+      expectConsistent(text, chunks, size, overlap);
+    });
+
+    it.each(languages)('cuts %s text at sentence ends with the default size', (_name, text) => {
+      const long = Array.from({ length: 6 }, () => text).join(' ');
+      const chunks = sut(long);
+      expect(chunks.length).toBeGreaterThan(3);
+      expect(expectSentenceCuts(long, chunks, 1000)).toBe(chunks.length - 1);
+      expectConsistent(long, chunks, 1000, 100);
+    });
+
+    it('ignores a sentence end in the first half of the window (the minimum chunk size)', () => {
+      const text = `Hi. ${'lorem ipsum dolor sit amet '.repeat(10)}`.trim();
+      const chunks = sut(text, { size: 100, overlap: 10 });
+      expect(chunks[0].char_end).toBeGreaterThanOrEqual(50);
+      expect(Array.from(text)[chunks[0].char_end]).toBe(' ');
+      expectConsistent(text, chunks, 100, 10);
+    });
+
+    it('recognises a sentence end exactly at the window end', () => {
+      const head = 'Alpha beta.'.padStart(700, 'y') + ' ' + 'etc.'.padStart(299, 'Z');
+      const text = `${head} And more words follow here.`;
+      const chunks = sut(text, { size: 1000, overlap: 100 });
+      expect(chunks[0].char_end).toBe(1000);
+      expect(chunks[0].text).toBe(head);
+    });
+
+    it('does not take the end of the examined slice for a sentence end', () => {
+      // "etc. and" is no sentence end (lower case follows), so the cut goes back to "beta.". The
+      // spaces outrun the lookahead, so the examined slice ends among them, looking like "etc. ".
+      const head = 'Alpha beta.'.padStart(700, 'y') + ' ' + 'etc.'.padStart(299, 'Z');
+      const text = `${head}${' '.repeat(100)}and more words follow here.`;
+      const chunks = sut(text, { size: 1000, overlap: 100 });
+      expect(chunks[0].char_end).toBe(700);
+      expect(chunks[0].text).toMatch(/Alpha beta\.$/);
+      expectConsistent(text, chunks, 1000, 100);
+    });
+
+    it('ends a chunk with closing quotes after the terminator', () => {
+      const text = Array.from({ length: 40 }, (_, i) => `She said "sentence number ${i} is here."`).join(' ');
+      const chunks = sut(text, { size: 150, overlap: 20 });
+      for (const c of chunks.slice(0, -1)) expect(c.text).toMatch(/\."$/);
+      expectConsistent(text, chunks, 150, 20);
+    });
+  });
+
   describe('on 1 MB inputs', () => {
     const MB = 1 << 20;
 
@@ -185,6 +327,40 @@ describe('chunkText', () => {
       const chunks = sut(text);
       expect(chunks).toHaveLength(Math.ceil((text.length - 100) / 900));
       chunks.slice(0, -1).forEach((c, i) => expect([c.char_start, c.char_end]).toEqual([i * 900, i * 900 + 1000]));
+      expectConsistent(text, chunks, 1000, 100);
+    });
+
+    it('hard-cuts one never-ending sentence without terminators or spaces', () => {
+      const text = '今日は😀良い天気'.repeat(MB / 8);
+      const cps = [...text];
+      const chunks = sut(text);
+      expect(chunks).toHaveLength(Math.ceil((cps.length - 100) / 900));
+      chunks.slice(0, -1).forEach((c, i) => expect([c.char_start, c.char_end]).toEqual([i * 900, i * 900 + 1000]));
+      for (const c of chunks) expect(cps.slice(c.char_start, c.char_end).join('')).toBe(c.text);
+      expectConsistent(text, chunks, 1000, 100);
+    });
+
+    it('cuts one never-ending sentence of words at whitespace', () => {
+      const text = 'and then the story went on '.repeat(MB / 27).trim();
+      const cps = [...text];
+      const chunks = sut(text);
+      expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(cps.length / 1000));
+      expect(chunks.length).toBeLessThanOrEqual(Math.ceil(cps.length / 400) + 1);
+      for (const c of chunks.slice(0, -1)) expect(cps[c.char_end]).toBe(' ');
+      expectConsistent(text, chunks, 1000, 100);
+    });
+
+    it('stays linear on very short sentences', () => {
+      const text = 'A. '.repeat(MB / 3);
+      const cps = [...text];
+      const chunks = sut(text);
+      // Every chunk is at least half a window long and advances by at least 500 - 100 code points.
+      expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(cps.length / 1000));
+      expect(chunks.length).toBeLessThanOrEqual(Math.ceil(cps.length / 400) + 1);
+      for (const c of chunks.slice(0, -1)) {
+        expect(c.text).toMatch(/^A\..*A\.$/s);
+        expect(c.char_end - c.char_start).toBeGreaterThanOrEqual(500);
+      }
       expectConsistent(text, chunks, 1000, 100);
     });
 

@@ -39,4 +39,27 @@ describe('decodeText on fixture files', () => {
   it('refuses junk.bin', () => {
     expect(() => sut(fixture('junk.bin'))).toThrow(TextDecodeError);
   });
+
+  const KOREAN =
+    '안녕하세요. 이 문서는 인코딩 시험용 한국어 예문입니다.\n둘째 줄에는 숫자 123과 English 단어가 있습니다.\n';
+
+  it.each([
+    ['korean-utf8.txt', 'utf-8'],
+    ['korean-utf8-bom.txt', 'utf-8'],
+    ['korean-euc-kr.txt', 'euc-kr'],
+    ['korean-utf16le-bom.txt', 'utf-16le'],
+    ['korean-utf16be-bom.txt', 'utf-16be'],
+    ['korean-utf16le.txt', 'utf-16le'],
+    ['korean-utf16be.txt', 'utf-16be'],
+  ])('decodes %s as %s, BOM dropped', (name, encoding) => {
+    expect(sut(fixture(name))).toEqual({ text: KOREAN, encoding });
+  });
+
+  it.each([['byte-soup.txt'], ['shift-jis.txt'], ['gb18030.txt'], ['latin1.txt']])(
+    'refuses %s, naming the encodings it does not guess',
+    (name) => {
+      expect(() => sut(fixture(name))).toThrow(TextDecodeError);
+      expect(() => sut(fixture(name))).toThrow(/Shift_JIS, GB18030, Big5, Latin-1/);
+    },
+  );
 });

@@ -40,10 +40,41 @@ describe('decodeText', () => {
     expect(sut(new Uint8Array())).toEqual({ text: '', encoding: 'utf-8' });
   });
 
-  it('falls back to CP949 for legacy Korean text', () => {
+  it('reads legacy Korean text of KS X 1001 syllables only as EUC-KR', () => {
     const korean = '안녕하세요. 한국어 문서입니다.';
     const bytes = iconv.encode(korean, 'cp949');
-    expect(sut(bytes)).toEqual({ text: korean, encoding: 'cp949' });
+    expect(sut(bytes)).toEqual({ text: korean, encoding: 'euc-kr' });
+  });
+
+  it('reads legacy Korean text with one CP949 extension syllable as CP949', () => {
+    const korean = '안녕하세요. 똠양꿍을 좋아하는 한국어 문서입니다.';
+    expect(sut(iconv.encode(korean, 'cp949'))).toEqual({ text: korean, encoding: 'cp949' });
+  });
+
+  it.each([
+    ['ASCII', 'Hello, world!\nSecond line.\n'],
+    ['Korean with spaces', '안녕하세요 세계. 한국어 문서입니다.\n'],
+    ['Latin and astral characters', 'Ünïcödé 😀 text, with spaces.\n'],
+  ])('reads BOM-less UTF-16 of %s by its NUL bytes, either byte order', (_case, text) => {
+    expect(sut(Buffer.from(text, 'utf16le'))).toEqual({ text, encoding: 'utf-16le' });
+    expect(sut(Buffer.from(text, 'utf16le').swap16())).toEqual({ text, encoding: 'utf-16be' });
+  });
+
+  it('refuses BOM-less UTF-16 without ASCII, which NUL bytes cannot tell from CP949', () => {
+    expect(() => sut(Buffer.from('안녕하세요한국어문서입니다', 'utf16le'))).toThrow(TextDecodeError);
+  });
+
+  it('does not take UTF-8 with a few NULs, or 16-bit binary of small numbers, for BOM-less UTF-16', () => {
+    expect(sut(Buffer.from('a\u0000b\u0000 and more words of UTF-8 text', 'utf8')).encoding).toBe('utf-8');
+    // Small little-endian numbers: NULs on one side, but mostly control characters as UTF-16.
+    const numbers = Buffer.alloc(512);
+    for (let i = 0; i < 256; i++) numbers.writeUInt16LE(i % 32, i * 2);
+    expect(sut(numbers).encoding).toBe('utf-8');
+  });
+
+  it('refuses GB18030 Chinese, which CP949 reads partly as Hangul', () => {
+    const bytes = iconv.encode('这是一个用国标编码保存的中文文本，用于测试。', 'gb18030');
+    expect(() => sut(bytes)).toThrow(/not guessed/);
   });
 
   it('throws TextDecodeError for random binary', () => {
@@ -93,7 +124,7 @@ describe('decodeText', () => {
 
   it('decodes 1 MB of CP949 and refuses 1 MB of bytes that only look like it', () => {
     const korean = '가나다라마바사 아자차카타파하. '.repeat(65_536);
-    expect(sut(iconv.encode(korean, 'cp949'))).toEqual({ text: korean, encoding: 'cp949' });
+    expect(sut(iconv.encode(korean, 'cp949'))).toEqual({ text: korean, encoding: 'euc-kr' });
     // Valid CP949 byte pairs, but Hanja: no Korean document is written in them alone.
     expect(() => sut(iconv.encode('漢字'.repeat(1 << 18), 'cp949'))).toThrow(TextDecodeError);
   });
@@ -150,6 +181,12 @@ describe('looksBinary', () => {
     expect(sut(Buffer.from('한국어 문서', 'utf8'))).toBe(false);
     expect(sut(iconv.encode('한국어 문서', 'cp949'))).toBe(false);
     expect(sut(new Uint8Array())).toBe(false);
+  });
+
+  it('does not flag BOM-less UTF-16 text, told by its NUL bytes', () => {
+    expect(sut(Buffer.from('plain text, long enough\n'.repeat(400), 'utf16le'))).toBe(false);
+    expect(sut(Buffer.from('plain text, long enough\n'.repeat(400), 'utf16le').swap16())).toBe(false);
+    expect(sut(Buffer.from('한국어 문서\n'.repeat(10), 'utf16le'))).toBe(false);
   });
 
   it('does not flag UTF-16 text with a BOM despite its NUL bytes', () => {
