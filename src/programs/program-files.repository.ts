@@ -94,9 +94,16 @@ export class ProgramFilesRepository {
   /**
    * Claims up to `limit` claimable files of a program for `owner`, in source order, under a lease of
    * `ttlMs` (database clock), moving each one's epoch on. Files another replica is claiming at the
-   * same moment are skipped, not waited for. The first claim of a program marks it `processing`.
+   * same moment are skipped, not waited for. With `markProcessing` (a drain's first claim), a
+   * `pending` program becomes `processing`.
    */
-  async claim(programId: string, owner: string, limit: number, ttlMs: number): Promise<ClaimedFile[]> {
+  async claim(
+    programId: string,
+    owner: string,
+    limit: number,
+    ttlMs: number,
+    opts: { markProcessing: boolean },
+  ): Promise<ClaimedFile[]> {
     const rows = await this.em.execute<ClaimedFile[]>(
       `UPDATE program_files f SET state = 'processing', lease_owner = ?,
          lease_expires_at = now() + ? * interval '1 millisecond', epoch = f.epoch + 1, updated_at = now()
@@ -108,7 +115,7 @@ export class ProgramFilesRepository {
          f.run_id::text AS run_id, f.run_trigger, f.resume_from, f.processed_s3_path`,
       [owner, ttlMs, programId, limit],
     );
-    if (rows.length > 0) {
+    if (rows.length > 0 && opts.markProcessing) {
       await this.em.execute(
         `UPDATE program_states SET status = 'processing', updated_at = now() WHERE program_id = ? AND status = 'pending'`,
         [programId],

@@ -23,6 +23,8 @@ import { FileOutcome, needsNewJson } from './file-outcome';
 // once; work queued elsewhere is found within this).
 const POLL_MS = 500;
 const PROGRESS_REFRESH_MS = 2_000;
+// About every 5 s at the idle poll rate.
+const ORPHAN_SCAN_EVERY_POLLS = 10;
 
 interface HeldFile {
   file: ClaimedFile;
@@ -49,6 +51,7 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private wake: () => void = () => undefined;
   // Set by a kick that arrives while the loop is busy rather than asleep: the loop looks again at once.
   private kicked = false;
+  private polls = 0;
   private loop?: Promise<void>;
   private renewals?: NodeJS.Timeout;
   private lastRenewal = Date.now();
@@ -110,9 +113,13 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async fillSlots(): Promise<void> {
     if (this.lifecycle.shuttingDown || this.stopping.signal.aborted) return;
-    // Programs whose last file was settled by a replica that died before settling the program.
-    for (const programId of await this.programs.runningWithoutWork(10)) await this.settleIfDone(programId);
+    // Programs whose last file was settled by a replica that died before settling the program: a
+    // rare leftover, looked for now and then rather than at every poll.
+    if (++this.polls % ORPHAN_SCAN_EVERY_POLLS === 1) {
+      for (const programId of await this.programs.runningWithoutWork(10)) await this.settleIfDone(programId);
+    }
     const free = this.config.programsInParallel - this.drains.size;
+    // Every slot busy: nothing to look for until one frees (a finishing drain kicks the loop).
     if (free <= 0) return;
     const candidates = await this.files.programsWithClaimableFiles(this.config.programsInParallel * 4);
     for (const programId of candidates) {
@@ -159,13 +166,16 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Claimed files, one batch at a time: the next batch is claimed only when this one is all started. */
   private async *claims(programId: string): AsyncGenerator<HeldFile> {
+    let first = true;
     while (!this.stopping.signal.aborted && !this.lifecycle.shuttingDown) {
       const batch = await this.files.claim(
         programId,
         this.owner,
         this.config.work.claimBatchSize,
         this.config.work.leaseTtlMs,
+        { markProcessing: first },
       );
+      first = false;
       if (batch.length === 0) return;
       const held = batch.map((file) => ({ file, lost: new AbortController(), started: false }));
       for (const h of held) this.held.set(key(h.file), h);
