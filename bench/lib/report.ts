@@ -231,9 +231,16 @@ export function boundBy(s: ScenarioResult): string {
   const other = c.other / (c.wallSeconds * c.cores);
   const pct = `${Math.round(idle * 100)} % idle${other >= 0.1 ? `, ${Math.round(other * 100)} % taken by other processes` : ''}`;
   if (idle < 0.15) return `CPU-bound (${pct})`;
-  if (so.latencyCeilingFilesPerSecond !== null && s.filesPerSecond >= 0.7 * so.latencyCeilingFilesPerSecond)
-    return `S3-latency-bound (${pct})`;
-  return `neither CPU nor S3 latency (${pct}): waits elsewhere`;
+  // Little's law: the files in flight ÷ the rate = how long each file was in flight; the S3 delay
+  // is the part of it the proxy added.
+  const inFlightMs = (so.replicas * so.concurrencyPerReplica * 1000) / s.filesPerSecond;
+  const p = so.proxy;
+  const s3Ms = p.chunks > 0 ? Number(s.extra.s3ExchangesPerFile) * (p.delayMs + p.totalLateMs / p.chunks) : NaN;
+  const what =
+    so.latencyCeilingFilesPerSecond !== null && s.filesPerSecond >= 0.7 * so.latencyCeilingFilesPerSecond
+      ? 'S3-latency-bound'
+      : 'bound by the files in flight';
+  return `${what}: ${f1(inFlightMs)} ms per file in flight, ${f1(s3Ms)} ms of it S3 delay (${pct})`;
 }
 
 export function scaleOutTable(scenarios: ScenarioResult[]): string {
@@ -289,8 +296,10 @@ export function scaleOutSection(r: BenchReport): string {
     'CPU ceiling: the cores ÷ the CPU per file the service(s), PostgreSQL, s3rver and the benchmark (the proxy and the',
     'polling) used together in that run. S3-latency ceiling: replicas × concurrency files in flight, each waiting',
     '(S3 exchanges per file) × the delay. "bound": CPU-bound when under 15 % of the core time was idle; S3-latency-bound',
-    'when the rate reached 70 % of the latency ceiling. S3 delay: what the answers really got — the fixed delay plus',
-    'how late the proxy (in the benchmark process) got to them; above the fixed delay means the cores were busy.',
+    'when the rate reached 70 % of the latency ceiling; otherwise bound by the files in flight, with how long each was',
+    'in flight (replicas × concurrency ÷ files/s) and how much of that the S3 delay was. S3 delay: what the answers',
+    'really got — the fixed delay plus how late the proxy (in the benchmark process) got to them; above the fixed delay',
+    'means the cores were busy.',
     '',
     e10k
       ? `Without the proxy, one replica (end-to-end 10,000, same run): ${f1(e10k.filesPerSecond)} files/s against a floor of ` +
