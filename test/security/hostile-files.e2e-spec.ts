@@ -81,10 +81,9 @@ describe('hostile files on a running service', () => {
       }
     })();
     try {
+      // One read per check: a program's status moves pending → processing → settled.
       await h.waitFor(
-        async () =>
-          (await h.getProgram(service, programId, USER)).status !== 'processing' &&
-          (await h.getProgram(service, programId, USER)).status !== 'pending',
+        async () => !['pending', 'processing'].includes((await h.getProgram(service, programId, USER)).status),
         'program settled',
         240_000,
       );
