@@ -6,6 +6,12 @@ export const processedFileName = (programId: string, index: number): string => `
 export const processedKey = (programId: string, index: number): string =>
   `programs/${programId}/${processedFileName(programId, index)}`;
 
+/**
+ * The largest processed JSON read back (a Document retry, a reused extraction): it holds the text
+ * about twice (text and chunks) plus structure, so three times the largest source it can come from.
+ */
+export const maxProcessedJsonBytes = (maxSourceBytes: number): number => maxSourceBytes * 3;
+
 export const s3Uri = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
 
 export interface ProcessedChunk {

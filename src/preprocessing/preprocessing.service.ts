@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ProcessedCopyQuery } from '../documents/queries/processed-copy.query';
 import { MetricsService } from '../metrics/metrics.service';
-import { parseS3Uri, processedKey, s3Uri } from '../common/processed-json';
+import { maxProcessedJsonBytes, parseS3Uri, processedKey, s3Uri } from '../common/processed-json';
 import { isAllowedSourceBucket } from '../common/source-policy';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -84,7 +84,7 @@ export class PreprocessingService {
     let json: Uint8Array;
     try {
       ({ bytes: json } = await this.storage.readObject(uri.bucket, uri.key, {
-        maxBytes: this.config.processing.maxSourceBytes * PROCESSED_JSON_SIZE_FACTOR,
+        maxBytes: maxProcessedJsonBytes(this.config.processing.maxSourceBytes),
         signal,
       }));
     } catch (e) {
@@ -106,9 +106,6 @@ export class PreprocessingService {
     return reused;
   }
 }
-
-/** Reads the output bucket's own processed JSON (bounded like the sources it was made from). */
-const PROCESSED_JSON_SIZE_FACTOR = 3;
 
 function toPreprocessingError(e: unknown): PreprocessingError {
   if (e instanceof PreprocessingError) return e;

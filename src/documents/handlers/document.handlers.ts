@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { randomBytes } from 'node:crypto';
-import { parseS3Uri, ProcessedJson, processedJsonProblem } from '../../common/processed-json';
+import { maxProcessedJsonBytes, parseS3Uri, ProcessedJson, processedJsonProblem } from '../../common/processed-json';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { databaseErrorMessage, isConnectionError, storableMessage } from '../../database/sql';
@@ -13,9 +13,6 @@ import { DocumentsRepository } from '../documents.repository';
 import { ProcessedCopyQuery } from '../queries/processed-copy.query';
 
 export const newDocumentId = (): string => `doc_${randomBytes(12).toString('hex')}`;
-
-// A processed JSON holds the text about twice (text + chunks) plus structure.
-const PROCESSED_JSON_SIZE_FACTOR = 3;
 
 /**
  * Stores a file's Document, once, and only while the caller's lease on the file holds: the insert
@@ -71,7 +68,7 @@ export class LoadProcessedJsonHandler implements ICommandHandler<LoadProcessedJs
       read = await this.storage.readJson(
         uri.bucket,
         uri.key,
-        this.config.processing.maxSourceBytes * PROCESSED_JSON_SIZE_FACTOR,
+        maxProcessedJsonBytes(this.config.processing.maxSourceBytes),
       );
     } catch (e) {
       if (!(e instanceof StorageError)) throw e;
