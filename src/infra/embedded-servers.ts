@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { makeS3rverPutsAtomic } from './s3rver-atomic-puts';
 
 /**
  * Embedded PostgreSQL and S3 for `npm start` / `npm test` on a machine with only Node.js.
@@ -78,6 +79,8 @@ async function withoutSignalHooks<T>(load: () => Promise<T>): Promise<T> {
 
 export async function startEmbeddedS3(dataDir: string, port: number): Promise<EmbeddedServer> {
   const { default: S3rver } = await import('s3rver');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver's store has no typings
+  makeS3rverPutsAtomic(require('s3rver/lib/stores/filesystem'));
   const directory = resolve(dataDir, 's3');
   mkdirSync(directory, { recursive: true });
   const server = new S3rver({ port, address: '127.0.0.1', directory, silent: true });

@@ -69,7 +69,8 @@ describe('fault suite', () => {
     } catch (e) {
       const p = await h.getProgram(service, programId, USER).catch(() => undefined);
       const states = await h.db.query(
-        `SELECT state, error_code, count(*)::int AS n, max(retry_count) AS max_retry, bool_or(exhausted) AS exhausted
+        `SELECT state, error_code, min(error) AS error, count(*)::int AS n, max(retry_count) AS max_retry,
+                bool_or(exhausted) AS exhausted
          FROM program_files WHERE program_id = $1 GROUP BY 1, 2`,
         [programId],
       );

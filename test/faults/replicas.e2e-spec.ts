@@ -132,15 +132,15 @@ describe('replicas sharing one program', () => {
     await gate.release();
     await clearDocumentFaults(h.db);
 
-    // The other replica settles the run's files through their leases and ends the run as interrupted.
+    // The other replica settles the run's files through their leases, ends the run as interrupted and
+    // then refreshes the program's summary (two steps): wait for the last one, the history entry.
     await h.waitFor(
-      async () => {
-        const r = await h.db.query(`SELECT status FROM retry_runs WHERE id = $1`, [run.rows[0].id]);
-        return r.rows[0].status === 'interrupted';
-      },
-      'run interrupted',
+      async () => (await h.getProgram(other, programId, USER)).metadata_json.retry_history.length === 1,
+      'run interrupted and listed in the history',
       60_000,
     );
+    const status = await h.db.query(`SELECT status FROM retry_runs WHERE id = $1`, [run.rows[0].id]);
+    expect(status.rows[0].status).toBe('interrupted');
     const ended = await h.db.query(`SELECT results FROM retry_runs WHERE id = $1`, [run.rows[0].id]);
     expect(ended.rows[0].results.preprocessing).toEqual({ retried: 50, success: 50, failed: 0 });
     const program = await h.getProgram(other, programId, USER);

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { makeS3rverPutsAtomic } from '../../src/infra/s3rver-atomic-puts';
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
@@ -11,10 +12,12 @@ function errText(err: unknown): string {
  *  - with `--openssl-legacy-provider`, since s3rver's listing continuation tokens use DES,
  *    which Node 20's OpenSSL refuses otherwise (listings of more than 1,000 keys answer 500);
  *  - off the event loop of jest's main process (which runs tests itself with --runInBand);
+ *  - with its PUTs made atomic, as S3's are (see makeS3rverPutsAtomic);
  *  - it exits by itself when its stdin closes, i.e. when this process dies without teardown.
  */
 const S3RVER_CHILD = `
 const S3rver = require(process.env.__S3RVER_MODULE);
+(${makeS3rverPutsAtomic.toString()})(require(process.env.__S3RVER_STORE_MODULE));
 const server = new S3rver({
   port: Number(process.env.__S3RVER_PORT), address: '127.0.0.1',
   directory: process.env.__S3RVER_DIR, silent: true,
@@ -42,6 +45,7 @@ export function startS3rverProcess(port: number, dataDir: string): Promise<Child
     env: {
       ...process.env,
       __S3RVER_MODULE: require.resolve('s3rver'),
+      __S3RVER_STORE_MODULE: require.resolve('s3rver/lib/stores/filesystem'),
       __S3RVER_PORT: String(port),
       __S3RVER_DIR: dataDir,
     },
