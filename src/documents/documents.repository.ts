@@ -29,6 +29,12 @@ export interface DocumentRow {
 
 type InsertOutcome = { ok: true; stored?: { id: string; created: boolean } } | { ok: false; error: unknown };
 
+interface CopyLookup {
+  programId: string;
+  sha256: string;
+  sourceIndex: number;
+}
+
 interface FencedDocument {
   doc: NewDocument;
   epoch: string;
@@ -53,6 +59,7 @@ const row = ({ doc: d, epoch }: FencedDocument): unknown[] => [
 export class DocumentsRepository {
   // Documents of files finishing together are inserted by one statement.
   private readonly inserts = new GroupCommit<FencedDocument, InsertOutcome>((batch) => this.insertBatch(batch));
+  private readonly copies = new GroupCommit<CopyLookup, string | undefined>((batch) => this.processedCopies(batch));
 
   constructor(private readonly em: EntityManager) {}
 
@@ -134,12 +141,26 @@ export class DocumentsRepository {
     return existing[0].id;
   }
 
-  /** The processed JSON of another Document of the program made from the same bytes, if any. */
-  async processedCopy(programId: string, sha256: string, sourceIndex: number): Promise<string | undefined> {
-    const doc = await this.em
-      .fork()
-      .findOne(Document, { programId, sha256, sourceIndex: { $ne: sourceIndex } }, { fields: ['s3Path'] });
-    return doc?.s3Path;
+  /**
+   * The processed JSON of another Document of the program made from the same bytes, if any. Asked
+   * for every file on the hot path, so the look-ups of files arriving together share one statement.
+   */
+  processedCopy(programId: string, sha256: string, sourceIndex: number): Promise<string | undefined> {
+    return this.copies.add({ programId, sha256, sourceIndex });
+  }
+
+  private async processedCopies(batch: CopyLookup[]): Promise<(string | undefined)[]> {
+    const rows = await this.em.execute<{ i: number; s3_path: string }[]>(
+      `SELECT v.i, c.s3_path
+       FROM (VALUES ${batch.map(() => '(?::int, ?, ?, ?::int)').join(', ')}) AS v (i, program_id, sha256, source_index)
+       CROSS JOIN LATERAL (
+         SELECT d.s3_path FROM documents d
+         WHERE d.program_id = v.program_id AND d.sha256 = v.sha256 AND d.source_index <> v.source_index
+         LIMIT 1) c`,
+      batch.flatMap((q, i) => [i, q.programId, q.sha256, q.sourceIndex]),
+    );
+    const found = new Map(rows.map((r) => [r.i, r.s3_path]));
+    return batch.map((_, i) => found.get(i));
   }
 
   /** A page of the program's Documents in source order (keyset on source_index). */

@@ -11,6 +11,7 @@ import { S3StorageRepository } from '../storage/s3-storage.repository';
 import { StorageError } from '../storage/storage.errors';
 import { PreprocessingError } from './errors/preprocessing.error';
 import { ExtractionPool } from './extraction/extraction-pool';
+import { worthReusing } from './reuse.policy';
 
 export type PreprocessResult = ProcessedFileSummary;
 
@@ -52,7 +53,7 @@ export class PreprocessingService {
       signal,
     });
     const { json, summary } =
-      (await this.reuse(ref, sha256, signal)) ??
+      (worthReusing(bytes) ? await this.reuse(ref, sha256, signal) : undefined) ??
       (await this.extraction.preprocess(
         {
           bytes,

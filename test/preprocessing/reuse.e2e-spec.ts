@@ -1,4 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { putObjects } from '../factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp } from '../support/test-app';
@@ -29,12 +31,16 @@ describe('reusing the extraction of identical files', () => {
   };
 
   it('extracts the first copy, re-stamps the others, and each processed JSON names its own file', async () => {
-    const body = '# Quarterly report\n\nThe same archive often holds the same file many times.\n';
+    const pdf = readFileSync(join(__dirname, '..', 'fixtures', 'formats', 'sample.pdf'));
+    const small = '# Quarterly note\n\nThe same archive often holds the same file many times.\n';
     const files = await putObjects(t.s3, t.sourceBucket, [
-      { key: 'a/report.md', body },
-      { key: 'b/copy-of-report.md', body },
+      { key: 'a/report.pdf', body: pdf },
+      { key: 'b/copy-of-report.pdf', body: pdf },
       { key: 'c/other.md', body: '# Another\n\nDifferent bytes.\n' },
-      { key: 'd/report-again.md', body },
+      { key: 'd/report-again.pdf', body: pdf },
+      // Small text: extracting it again costs less than looking for a copy, so it is not looked for.
+      { key: 'e/note.md', body: small },
+      { key: 'f/note-again.md', body: small },
     ]);
     const res = await request(t.server).post('/v1/programs').query({ user_id: USER }).send({ name: 'dups', files });
     const program = await finishAndCheck(t, res.body.program_id, USER, files);
@@ -43,7 +49,9 @@ describe('reusing the extraction of identical files', () => {
     const metrics = await request(t.server).get('/metrics');
     expect(metrics.text).toMatch(/^ingest_extractions_reused_total 2$/m);
 
-    const [first, copy, other, again] = await Promise.all([0, 1, 2, 3].map((i) => processed(program.program_id, i)));
+    const [first, copy, other, again, note, noteAgain] = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) => processed(program.program_id, i)),
+    );
     for (const [json, index] of [
       [copy, 1],
       [again, 3],
@@ -62,6 +70,8 @@ describe('reusing the extraction of identical files', () => {
       });
     }
     expect(other.sha256).not.toBe(first.sha256);
-    expect(first.chunks[0]).toMatchObject({ page_start: null, page_end: null });
+    expect(first.chunks[0]).toMatchObject({ page_start: 1 });
+    // Extracted twice, to the same result.
+    expect(noteAgain).toMatchObject({ source_index: 5, text: note.text, sha256: note.sha256 });
   });
 });
