@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../common/group-commit';
 import { heldUnderEpoch } from '../database/fencing';
+import { PreparedStatement } from '../database/prepared';
 import { isConnectionError } from '../database/sql';
 import type { ProcessedFileSummary } from '../events/catalogue';
 import { Document } from './entities/document.entity';
@@ -40,20 +41,60 @@ interface FencedDocument {
   epoch: string;
 }
 
-const ROW = '(?, ?, ?::int, ?, ?, ?, ?, ?::int, ?::int, ?, ?::bigint)';
-const row = ({ doc: d, epoch }: FencedDocument): unknown[] => [
-  d.id,
-  d.programId,
-  d.sourceIndex,
-  d.sourceFilePath,
-  d.s3Path,
-  d.title,
-  d.contentType,
-  d.characters,
-  d.chunkCount,
-  d.sha256,
-  epoch,
+// The fenced insert of a batch of Documents, one array per column (src/database/prepared.ts).
+const INSERT_FENCED = new PreparedStatement<{
+  program_id: string;
+  source_index: number;
+  id: string | null;
+  created: boolean;
+}>(
+  'documents_insert_fenced_v1',
+  `WITH v AS (
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
+                          $9::int[], $10::text[], $11::bigint[])
+       AS v (id, program_id, source_index, source_file_path, s3_path, title, content_type, characters, chunk_count,
+             sha256, epoch)),
+   held AS (
+     SELECT v.* FROM v JOIN program_files f ON f.program_id = v.program_id AND f.source_index = v.source_index
+     WHERE ${heldUnderEpoch('f', 'v.epoch')}
+     -- Locked in (program, index) order, as every multi-row locker of program_files does: no deadlock.
+     ORDER BY v.program_id, v.source_index FOR SHARE OF f),
+   ins AS (
+     INSERT INTO documents (id, program_id, source_index, source_file_path, s3_path, title, content_type,
+       characters, chunk_count, sha256)
+     SELECT id, program_id, source_index, source_file_path, s3_path, title, content_type, characters, chunk_count,
+       sha256 FROM held
+     ON CONFLICT (program_id, source_index) DO NOTHING RETURNING program_id, source_index, id)
+   SELECT h.program_id, h.source_index, COALESCE(ins.id, d.id) AS id, ins.id IS NOT NULL AS created
+   FROM held h
+   LEFT JOIN ins ON ins.program_id = h.program_id AND ins.source_index = h.source_index
+   LEFT JOIN documents d ON d.program_id = h.program_id AND d.source_index = h.source_index`,
+);
+
+const columns = (batch: FencedDocument[]): unknown[] => [
+  batch.map((b) => b.doc.id),
+  batch.map((b) => b.doc.programId),
+  batch.map((b) => b.doc.sourceIndex),
+  batch.map((b) => b.doc.sourceFilePath),
+  batch.map((b) => b.doc.s3Path),
+  batch.map((b) => b.doc.title),
+  batch.map((b) => b.doc.contentType),
+  batch.map((b) => b.doc.characters),
+  batch.map((b) => b.doc.chunkCount),
+  batch.map((b) => b.doc.sha256),
+  batch.map((b) => b.epoch),
 ];
+
+// Another Document of the program with the same bytes, for each (program, sha256, index) asked.
+const PROCESSED_COPIES = new PreparedStatement<{ i: number; s3_path: string }>(
+  'documents_processed_copies_v1',
+  `SELECT v.i::int AS i, c.s3_path
+   FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS v (program_id, sha256, source_index, i)
+   CROSS JOIN LATERAL (
+     SELECT d.s3_path FROM documents d
+     WHERE d.program_id = v.program_id AND d.sha256 = v.sha256 AND d.source_index <> v.source_index
+     LIMIT 1) c`,
+);
 
 @Injectable()
 export class DocumentsRepository {
@@ -93,28 +134,7 @@ export class DocumentsRepository {
   }
 
   private async insertMany(batch: FencedDocument[]): Promise<InsertOutcome[]> {
-    const rows = await this.em.execute<
-      { program_id: string; source_index: number; id: string | null; created: boolean }[]
-    >(
-      `WITH v (id, program_id, source_index, source_file_path, s3_path, title, content_type, characters, chunk_count,
-               sha256, epoch) AS (VALUES ${batch.map(() => ROW).join(', ')}),
-       held AS (
-         SELECT v.* FROM v JOIN program_files f ON f.program_id = v.program_id AND f.source_index = v.source_index
-         WHERE ${heldUnderEpoch('f', 'v.epoch')}
-         -- Locked in (program, index) order, as every multi-row locker of program_files does: no deadlock.
-         ORDER BY v.program_id, v.source_index FOR SHARE OF f),
-       ins AS (
-         INSERT INTO documents (id, program_id, source_index, source_file_path, s3_path, title, content_type,
-           characters, chunk_count, sha256)
-         SELECT id, program_id, source_index, source_file_path, s3_path, title, content_type, characters, chunk_count,
-           sha256 FROM held
-         ON CONFLICT (program_id, source_index) DO NOTHING RETURNING program_id, source_index, id)
-       SELECT h.program_id, h.source_index, COALESCE(ins.id, d.id) AS id, ins.id IS NOT NULL AS created
-       FROM held h
-       LEFT JOIN ins ON ins.program_id = h.program_id AND ins.source_index = h.source_index
-       LEFT JOIN documents d ON d.program_id = h.program_id AND d.source_index = h.source_index`,
-      batch.flatMap(row),
-    );
+    const rows = await INSERT_FENCED.run(this.em, columns(batch));
     const byFile = new Map(rows.map((r) => [`${r.program_id}:${r.source_index}`, r]));
     return Promise.all(
       batch.map(async ({ doc }): Promise<InsertOutcome> => {
@@ -150,17 +170,13 @@ export class DocumentsRepository {
   }
 
   private async processedCopies(batch: CopyLookup[]): Promise<(string | undefined)[]> {
-    const rows = await this.em.execute<{ i: number; s3_path: string }[]>(
-      `SELECT v.i, c.s3_path
-       FROM (VALUES ${batch.map(() => '(?::int, ?, ?, ?::int)').join(', ')}) AS v (i, program_id, sha256, source_index)
-       CROSS JOIN LATERAL (
-         SELECT d.s3_path FROM documents d
-         WHERE d.program_id = v.program_id AND d.sha256 = v.sha256 AND d.source_index <> v.source_index
-         LIMIT 1) c`,
-      batch.flatMap((q, i) => [i, q.programId, q.sha256, q.sourceIndex]),
-    );
+    const rows = await PROCESSED_COPIES.run(this.em, [
+      batch.map((q) => q.programId),
+      batch.map((q) => q.sha256),
+      batch.map((q) => q.sourceIndex),
+    ]);
     const found = new Map(rows.map((r) => [r.i, r.s3_path]));
-    return batch.map((_, i) => found.get(i));
+    return batch.map((_, i) => found.get(i + 1));
   }
 
   /** A page of the program's Documents in source order (keyset on source_index). */

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../common/group-commit';
+import { PreparedStatement } from '../database/prepared';
 import { heldUnderEpoch } from '../database/fencing';
 import { isoUtc } from '../database/sql';
 import type { AttemptTrigger, RetryTriggerName } from '../events/catalogue';
@@ -80,8 +81,37 @@ interface OutcomeWrite {
   retry: BackoffSettings;
 }
 
-const OUTCOME_COLUMNS =
-  '(?, ?::int, ?::bigint, ?::int, ?, ?, ?, ?, ?::boolean, ?::timestamptz, ?::boolean, ?::bigint, ?, ?, ?, ?, ?::timestamptz)';
+// Outcomes and their attempt rows, one array per column (src/database/prepared.ts).
+const RECORD_OUTCOMES = new PreparedStatement<{ program_id: string; source_index: number }>(
+  'program_files_record_outcomes_v1',
+  `WITH v AS (
+     SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[],
+                          $8::text[], $9::boolean[], $10::timestamptz[], $11::boolean[], $12::bigint[], $13::text[],
+                          $14::text[], $15::text[], $16::text[], $17::timestamptz[])
+       AS v (program_id, source_index, epoch, attempt, state, path, error, code, retryable, next_retry_at, exhausted,
+             run_id, trigger, entry_stage, stage, outcome, started_at)),
+   l AS (
+     SELECT f.program_id, f.source_index FROM program_files f
+     JOIN v ON f.program_id = v.program_id AND f.source_index = v.source_index
+     WHERE ${heldUnderEpoch('f', 'v.epoch')}
+     ORDER BY f.program_id, f.source_index FOR NO KEY UPDATE OF f),
+   f AS (
+     UPDATE program_files pf SET state = v.state, processed_s3_path = COALESCE(v.path, pf.processed_s3_path),
+       error = v.error, error_code = v.code, retryable = v.retryable,
+       failed_at = CASE WHEN v.state = 'done' THEN NULL ELSE now() END,
+       next_retry_at = v.next_retry_at, exhausted = v.exhausted, attempts = v.attempt, retry_count = v.attempt - 1,
+       lease_owner = NULL, lease_expires_at = NULL, resume_from = NULL, updated_at = now()
+     FROM v JOIN l ON l.program_id = v.program_id AND l.source_index = v.source_index
+     WHERE pf.program_id = v.program_id AND pf.source_index = v.source_index
+     RETURNING pf.program_id, pf.source_index),
+   a AS (
+     INSERT INTO file_attempts (program_id, source_index, attempt, run_id, trigger, entry_stage, stage, outcome,
+       error_code, error, started_at)
+     SELECT v.program_id, v.source_index, v.attempt, v.run_id, v.trigger, v.entry_stage, v.stage, v.outcome,
+       v.code, v.error, v.started_at
+     FROM v JOIN f ON f.program_id = v.program_id AND f.source_index = v.source_index)
+   SELECT program_id, source_index FROM f`,
+);
 
 /** SQL for the per-file state: the source of truth of every outcome, and the leases on it. */
 @Injectable()
@@ -165,7 +195,7 @@ export class ProgramFilesRepository {
   }
 
   private async recordBatch(batch: OutcomeWrite[]): Promise<boolean[]> {
-    const params = batch.flatMap(({ file, outcome, startedAt, now, retry }) => {
+    const rows = batch.map(({ file, outcome, startedAt, now, retry }) => {
       const attempt = file.attempts + 1;
       const trigger: AttemptTrigger = file.run_trigger ?? 'initial';
       if (outcome.kind === 'done') {
@@ -211,32 +241,10 @@ export class ProgramFilesRepository {
         startedAt.toISOString(),
       ];
     });
-    const written = await this.em.execute<{ program_id: string; source_index: number }[]>(
-      `WITH v (program_id, source_index, epoch, attempt, state, path, error, code, retryable, next_retry_at, exhausted,
-               run_id, trigger, entry_stage, stage, outcome, started_at)
-         AS (VALUES ${batch.map(() => OUTCOME_COLUMNS).join(', ')}),
-       l AS (
-         SELECT f.program_id, f.source_index FROM program_files f
-         JOIN v ON f.program_id = v.program_id AND f.source_index = v.source_index
-         WHERE ${heldUnderEpoch('f', 'v.epoch')}
-         ORDER BY f.program_id, f.source_index FOR NO KEY UPDATE OF f),
-       f AS (
-         UPDATE program_files pf SET state = v.state, processed_s3_path = COALESCE(v.path, pf.processed_s3_path),
-           error = v.error, error_code = v.code, retryable = v.retryable,
-           failed_at = CASE WHEN v.state = 'done' THEN NULL ELSE now() END,
-           next_retry_at = v.next_retry_at, exhausted = v.exhausted, attempts = v.attempt, retry_count = v.attempt - 1,
-           lease_owner = NULL, lease_expires_at = NULL, resume_from = NULL, updated_at = now()
-         FROM v JOIN l ON l.program_id = v.program_id AND l.source_index = v.source_index
-         WHERE pf.program_id = v.program_id AND pf.source_index = v.source_index
-         RETURNING pf.program_id, pf.source_index),
-       a AS (
-         INSERT INTO file_attempts (program_id, source_index, attempt, run_id, trigger, entry_stage, stage, outcome,
-           error_code, error, started_at)
-         SELECT v.program_id, v.source_index, v.attempt, v.run_id, v.trigger, v.entry_stage, v.stage, v.outcome,
-           v.code, v.error, v.started_at
-         FROM v JOIN f ON f.program_id = v.program_id AND f.source_index = v.source_index)
-       SELECT program_id, source_index FROM f`,
-      params,
+    // Row-wise values, handed over as one array per column.
+    const written = await RECORD_OUTCOMES.run(
+      this.em,
+      rows[0].map((_, c) => rows.map((r) => r[c])),
     );
     const recorded = new Set(written.map((r) => `${r.program_id}:${r.source_index}`));
     return batch.map(({ file }) => recorded.has(`${file.program_id}:${file.source_index}`));

@@ -106,6 +106,41 @@ describe('pipeline: S3 → processed JSON → Documents', () => {
     ]);
   });
 
+  it('stores titles, paths and errors that need quoting in a SQL array literal exactly as they are', async () => {
+    // The hot-path writes hand values over as one array per column: braces, commas, quotes,
+    // backslashes, the word NULL and non-ASCII must arrive unchanged, and a real null stays null.
+    const awkward = ['NULL', 'a,b', '{x}', 'say "hi"', 'back\\slash', '한국어 제목', ' lead and trail '];
+    const specs = awkward.map((title, i) => ({
+      key: `awkward/${i}-${title.replace(/[^a-z0-9]/gi, '_')}.md`,
+      body: `# ${title}\n\nBody ${i}.\n`,
+      contentType: 'text/markdown',
+    }));
+    const files = [
+      ...(await putObjects(t.s3, t.sourceBucket, specs)),
+      `s3://${t.sourceBucket}/awkward/missing "NULL", {x}.md`,
+    ];
+    const created = await createProgram(t, files, 'awkward');
+    const program = await finishAndCheck(t, created.program_id, USER, files);
+    expect(program.status).toBe('completed_with_failures');
+
+    const { rows } = await t.db.query(
+      'SELECT source_index, title, source_file_path FROM documents WHERE program_id = $1 ORDER BY source_index',
+      [created.program_id],
+    );
+    expect(rows).toEqual(
+      awkward.map((title, i) => ({ source_index: i, title: title.trim(), source_file_path: files[i] })),
+    );
+    const failed = await t.db.query(
+      `SELECT f.error_code, f.processed_s3_path, a.error_code AS attempt_code, a.run_id
+       FROM program_files f JOIN file_attempts a USING (program_id, source_index)
+       WHERE f.program_id = $1 AND f.source_index = $2`,
+      [created.program_id, awkward.length],
+    );
+    expect(failed.rows).toEqual([
+      { error_code: 'SOURCE_NOT_FOUND', processed_s3_path: null, attempt_code: 'SOURCE_NOT_FOUND', run_id: null },
+    ]);
+  });
+
   it('records 5 missing and 3 unreadable files out of 300 and finishes the rest', async () => {
     const specs = textFiles(300, 'mixed');
     const missing = new Set([3, 50, 120, 200, 299]);
