@@ -2,7 +2,12 @@ import { Module } from '@nestjs/common';
 import { DocumentsController } from './documents.controller';
 import { DocumentsRepository } from './documents.repository';
 import { DocumentsService } from './documents.service';
-import { LoadProcessedJsonHandler, ProcessedCopyHandler, StoreDocumentHandler } from './handlers/document.handlers';
+import {
+  DocumentOfFileHandler,
+  LoadProcessedJsonHandler,
+  ProcessedCopyHandler,
+  StoreDocumentHandler,
+} from './handlers/document.handlers';
 
 /** Documents: storing one per file (fenced by the file's lease) and listing them. */
 @Module({
@@ -13,6 +18,7 @@ import { LoadProcessedJsonHandler, ProcessedCopyHandler, StoreDocumentHandler } 
     StoreDocumentHandler,
     LoadProcessedJsonHandler,
     ProcessedCopyHandler,
+    DocumentOfFileHandler,
   ],
 })
 export class DocumentsModule {}

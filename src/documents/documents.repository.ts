@@ -179,6 +179,11 @@ export class DocumentsRepository {
     return batch.map((_, i) => found.get(i + 1));
   }
 
+  async ofFile(programId: string, sourceIndex: number): Promise<{ id: string; s3Path: string } | undefined> {
+    const doc = await this.em.fork().findOne(Document, { programId, sourceIndex }, { fields: ['id', 's3Path'] });
+    return doc ? { id: doc.id, s3Path: doc.s3Path } : undefined;
+  }
+
   /** A page of the program's Documents in source order (keyset on source_index). */
   async page(programId: string, afterIndex: number, limit: number): Promise<DocumentRow[]> {
     const docs = await this.em

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import request from 'supertest';
 import { blockDocuments, clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
@@ -157,6 +157,40 @@ describe('manual retry', () => {
       'document',
       'all',
     ]);
+  });
+
+  it('counts a file whose Document is stored as done even when a later pass over it fails', async () => {
+    // What a holder whose lease ran out between storing a Document and recording it leaves behind:
+    // the Document, on a file that is worked again. Here the source is gone by then.
+    const specs = textFiles(3, 'stored-then-lost');
+    const files = await putObjects(t.s3, t.sourceBucket, specs.slice(0, 2));
+    files.push(`s3://${t.sourceBucket}/${specs[2].key}`);
+    const programId = await create(files);
+    await waitForProgram(t, programId, USER);
+    // The lost holder had written the file's processed JSON, then its Document.
+    const key = `programs/${programId}/processed_${programId}_2.json`;
+    const json = { schema_version: 1, program_id: programId, source_index: 2, source_file_path: files[2] };
+    await t.s3.send(new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: JSON.stringify(json) }));
+    await t.db.query(
+      `INSERT INTO documents (id, program_id, source_index, source_file_path, s3_path, title, content_type,
+         characters, chunk_count, sha256)
+       VALUES ('doc_stored_by_the_lost_holder', $1, 2, $2, $3, 'x', 'text/plain', 1, 1, $4)`,
+      [programId, files[2], `s3://${t.bucket}/${key}`, 'f'.repeat(64)],
+    );
+
+    const res = await retry(programId, 'preprocessing');
+    expect(res.status).toBe(200);
+    // The pass failed (the source is missing) and yet the file is done, with the Document it has.
+    expect(res.body.results.preprocessing).toEqual({ retried: 1, success: 1, failed: 0 });
+    const program = await finishAndCheck(t, programId, USER, files);
+    expect(program.status).toBe('completed');
+    const file = await t.db.query(
+      `SELECT f.state, a.outcome FROM program_files f
+       JOIN file_attempts a ON a.program_id = f.program_id AND a.source_index = f.source_index AND a.attempt = 2
+       WHERE f.program_id = $1 AND f.source_index = 2`,
+      [programId],
+    );
+    expect(file.rows).toEqual([{ state: 'done', outcome: 'succeeded' }]);
   });
 
   it('lets exactly one of 20 simultaneous retries run; the others get 409 PROGRAM_BUSY', async () => {

@@ -10,6 +10,7 @@ import { StorageError } from '../../storage/storage.errors';
 import { LoadProcessedJsonCommand, LoadProcessedJsonOutcome } from '../commands/load-processed-json.command';
 import { StoreDocumentCommand, StoreDocumentOutcome } from '../commands/store-document.command';
 import { DocumentsRepository } from '../documents.repository';
+import { DocumentOfFileQuery, StoredDocument } from '../queries/document-of-file.query';
 import { ProcessedCopyQuery } from '../queries/processed-copy.query';
 
 export const newDocumentId = (): string => `doc_${randomBytes(12).toString('hex')}`;
@@ -105,5 +106,14 @@ export class ProcessedCopyHandler implements IQueryHandler<ProcessedCopyQuery, s
 
   execute({ programId, sha256, sourceIndex }: ProcessedCopyQuery): Promise<string | undefined> {
     return this.documents.processedCopy(programId, sha256, sourceIndex);
+  }
+}
+
+@QueryHandler(DocumentOfFileQuery)
+export class DocumentOfFileHandler implements IQueryHandler<DocumentOfFileQuery, StoredDocument | undefined> {
+  constructor(private readonly documents: DocumentsRepository) {}
+
+  execute({ programId, sourceIndex }: DocumentOfFileQuery): Promise<StoredDocument | undefined> {
+    return this.documents.ofFile(programId, sourceIndex);
   }
 }

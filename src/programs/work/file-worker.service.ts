@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { CommandBus, EventBus } from '@nestjs/cqrs';
+import { CommandBus, EventBus, QueryBus } from '@nestjs/cqrs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Clock } from '../../common/clock';
@@ -11,6 +11,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { isConnectionError, logMessage } from '../../database/sql';
 import { LoadProcessedJsonCommand } from '../../documents/commands/load-processed-json.command';
 import { StoreDocumentCommand } from '../../documents/commands/store-document.command';
+import { DocumentOfFileQuery } from '../../documents/queries/document-of-file.query';
 import { FileSettledEvent, ProgramSettledEvent, type FileRef, type ProcessedFileSummary } from '../../events/catalogue';
 import { MetricsService } from '../../metrics/metrics.service';
 import { PreprocessFileCommand } from '../../preprocessing/commands/preprocess-file.command';
@@ -61,6 +62,7 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly programs: ProgramsRepository,
     private readonly summary: ProgramSummaryService,
     private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
     private readonly events: EventBus,
     private readonly metrics: MetricsService,
     private readonly lifecycle: Lifecycle,
@@ -190,7 +192,7 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const startedAt = new Date();
     try {
       if (held.lost.signal.aborted) return;
-      const outcome = await this.attempt(file);
+      const outcome = await this.honourStoredDocument(file, await this.attempt(file));
       if (outcome.kind === 'fenced') {
         this.fenced(file);
         return;
@@ -218,6 +220,20 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       this.held.delete(key(file));
     }
+  }
+
+  /**
+   * Done is never undone: a failed pass over a file that has a Document is recorded as done. A
+   * holder whose lease ran out between storing the Document and recording it leaves exactly that
+   * (the Document is there, the file is worked again); if this pass then fails — the source was
+   * deleted meanwhile — the file must still count as done, with its Document. Asked on failures
+   * only, which are rare, so the success path pays nothing.
+   */
+  private async honourStoredDocument(file: ClaimedFile, outcome: FileOutcome): Promise<FileOutcome> {
+    if (outcome.kind !== 'failed') return outcome;
+    const doc = await this.queries.execute(new DocumentOfFileQuery(file.program_id, file.source_index));
+    if (!doc) return outcome;
+    return { kind: 'done', entryStage: outcome.entryStage, stage: 'document', s3Path: doc.s3Path, documentId: doc.id };
   }
 
   private async attempt(file: ClaimedFile): Promise<FileOutcome> {
