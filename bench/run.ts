@@ -1,13 +1,14 @@
 /**
  * npm run bench — how fast a program moves through the service compared with the least work the
  * same storage could do. See docs/benchmarks.md for the method; flags: --quick, --huge,
- * --concurrency N, --keep-data, --only a,b (scenario ids: e2e300, e2e10k, seq, retry, latency, huge, scaleout),
- * --scaleout-files N, --s3-delay-ms N.
+ * --concurrency N, --keep-data, --only a,b (scenario ids: e2e300, e2e10k, seq, retry, latency, huge, scaleout,
+ * pdf), --scaleout-files N, --s3-delay-ms N, --service-dir DIR (measure another checkout's build).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BenchContext } from './lib/context';
+import { PDF_FILES, pdfHeavy, PdfSources, uploadPdfs } from './lib/pdf';
 import { BenchReport, evaluateTargets, printSummary, writeBenchmarksDoc, writeScaleOutDoc } from './lib/report';
 import {
   documentRetry,
@@ -33,6 +34,8 @@ interface Options {
   /** The S3 latency proxy's delay in the scale-out scenario. */
   s3DelayMs: number;
   only?: Set<string>;
+  /** Another checkout whose built service is measured instead of this one's. */
+  serviceDir?: string;
   flags: string[];
 }
 
@@ -42,7 +45,9 @@ process.on('warning', (w) => {
   if (!/NodeVersionSupportWarning/.test(`${w.name} ${w.message}`)) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 
-const SCENARIOS = ['e2e300', 'e2e10k', 'seq', 'retry', 'latency', 'huge', 'scaleout'];
+const SCENARIOS = ['e2e300', 'e2e10k', 'seq', 'retry', 'latency', 'huge', 'scaleout', 'pdf'];
+/** Run only when named with --only (or, for huge, --huge): not part of the default run. */
+const OPT_IN = new Set(['huge', 'pdf']);
 /** Replica counts of the scale-out scenario; the first is the baseline of its ratios. */
 const SCALEOUT_REPLICAS = [1, 2, 3];
 
@@ -73,19 +78,26 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(o.s3DelayMs) || o.s3DelayMs < 0 || o.s3DelayMs > 1000) {
         throw new Error('--s3-delay-ms must be an integer from 0 to 1000');
       }
+    } else if (a === '--service-dir') {
+      o.serviceDir = value();
     } else if (a === '--only') {
       o.only = new Set(value().split(','));
       for (const s of o.only)
         if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [-- --huge] [--concurrency N] [--keep-data] [--scaleout-files N] [--s3-delay-ms N] [--only ' +
+        'npm run bench [-- --quick] [-- --huge] [--concurrency N] [--keep-data] [--scaleout-files N] [--s3-delay-ms N] [--service-dir DIR] [--only ' +
           SCENARIOS.join(',') +
           ']\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
-    o.flags.push(['--concurrency', '--only', '--scaleout-files', '--s3-delay-ms'].includes(a) ? `${a} ${argv[i]}` : a);
+    // The other checkout's path is machine-specific: the report names its commit instead (see below).
+    if (a !== '--service-dir') {
+      o.flags.push(
+        ['--concurrency', '--only', '--scaleout-files', '--s3-delay-ms'].includes(a) ? `${a} ${argv[i]}` : a,
+      );
+    }
   }
   return o;
 }
@@ -95,8 +107,8 @@ async function main(): Promise<number> {
   const root = resolve(__dirname, '..', '..');
   const startedAt = new Date();
   const load = loadavg();
-  const ctx = new BenchContext(root, opts.concurrency, opts.keepData);
-  const want = (s: string) => (opts.only ? opts.only.has(s) : s !== 'huge' || opts.huge);
+  const ctx = new BenchContext(root, opts.concurrency, opts.keepData, opts.serviceDir);
+  const want = (s: string) => (opts.only ? opts.only.has(s) : !OPT_IN.has(s) || (s === 'huge' && opts.huge));
 
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -112,6 +124,7 @@ async function main(): Promise<number> {
   let latency: LatencyResult | undefined;
   try {
     await ctx.start();
+    if (opts.serviceDir) opts.flags.push(`--service-dir (the build of ${ctx.build!.commit})`);
     // Every source is uploaded before anything is measured, each scenario under a prefix of its own.
     const latencyFiles = opts.quick ? 20_000 : 100_000;
     const scaleoutFiles = opts.scaleoutFiles ?? (opts.quick ? 1000 : 10_000);
@@ -123,6 +136,7 @@ async function main(): Promise<number> {
       retry: want('retry') ? await upload(ctx, 'retry-1000', 1000) : [],
       latency: want('latency') ? await upload(ctx, 'latency', latencyExisting(latencyFiles)) : [],
       scaleout: [] as string[],
+      pdf: want('pdf') ? await uploadPdfs(ctx, `pdf-${PDF_FILES}`, PDF_FILES) : undefined,
     };
     // The scale-out program reads the 10,000 end-to-end objects when it has as many files.
     if (want('scaleout')) {
@@ -146,6 +160,7 @@ async function main(): Promise<number> {
         ...(await scaleOut(ctx, src.scaleout, { replicas: SCALEOUT_REPLICAS, s3DelayMs: opts.s3DelayMs })),
       );
     }
+    if (want('pdf')) scenarios.push(await pdfHeavy(ctx, src.pdf as PdfSources));
   } catch (e) {
     if (interrupted) {
       await ctx.cleanup();
@@ -162,6 +177,7 @@ async function main(): Promise<number> {
     durationSeconds: round((Date.now() - startedAt.getTime()) / 1000, 1),
     flags: opts.flags,
     concurrency: opts.concurrency,
+    service: ctx.build,
     machine: {
       cpuModel: cpu[0]?.model.trim() ?? '?',
       cpus: cpu.length,

@@ -1,7 +1,8 @@
 /** Everything a benchmark run starts, in one place, so that every exit path stops all of it. */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Client, Pool } from 'pg';
 import { FLOOR_TABLE_SQL } from './floor';
 import { ensureBucket, makeS3Client } from './s3';
@@ -20,6 +21,42 @@ export const OUTPUT_BUCKET = 'bench-output';
 export const FLOOR_BUCKET = 'bench-floor';
 const FLOOR_DB = 'bench_floor';
 
+/** Which build of the service a run measured. */
+export interface ServiceBuild {
+  /** "this checkout", or "--service-dir" (another checkout's build; its path is not recorded). */
+  source: 'this checkout' | '--service-dir';
+  /** `git rev-parse --short HEAD` of that checkout, with "+changes" when its tree differs from it. */
+  commit: string;
+  /** Its PDF dependencies (package.json), e.g. "unpdf 1.8.1". */
+  pdfStack: string;
+}
+
+function describeBuild(dir: string, source: ServiceBuild['source']): ServiceBuild {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', ['-C', dir, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const head = git('rev-parse', '--short', 'HEAD');
+  const dirty = git('status', '--porcelain', '--untracked-files=no', '--', 'src', 'package.json', 'package-lock.json');
+  let pdfStack = '?';
+  try {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    const deps = Object.entries(pkg.dependencies ?? {}).filter(([name]) => /pdf/i.test(name));
+    pdfStack = deps.length ? deps.map(([name, v]) => `${name} ${v}`).join(', ') : 'none';
+  } catch {
+    // no package.json: unknown
+  }
+  return { source, commit: head ? `${head}${dirty ? '+changes' : ''}` : '?', pdfStack };
+}
+
 export class BenchContext {
   readonly dataDir: string;
   readonly resultsDir: string;
@@ -30,6 +67,10 @@ export class BenchContext {
   admin?: Client;
   stats?: SqlStats;
   floorPool?: Pool;
+  /** The built service that scenarios start (set by start()). */
+  build?: ServiceBuild;
+  private serviceMain = '';
+  private serviceCwd = '';
   private readonly services = new Set<ServiceProcess>();
   private readonly proxies = new Set<LatencyProxy>();
   private cleaning?: Promise<void>;
@@ -38,6 +79,8 @@ export class BenchContext {
     readonly root: string,
     readonly concurrency: number,
     private readonly keepData: boolean,
+    /** Another checkout whose built service (dist/main.js) is measured instead of this one's. */
+    private readonly serviceDir?: string,
   ) {
     this.dataDir = join(root, '.bench-data');
     this.resultsDir = join(root, 'bench', 'results');
@@ -50,10 +93,30 @@ export class BenchContext {
     rmSync(this.dataDir, { recursive: true, force: true });
     mkdirSync(this.dataDir, { recursive: true });
     mkdirSync(this.resultsDir, { recursive: true });
-    // The service runs from a snapshot of dist/, so a rebuild of dist/ during the run cannot change it.
-    const dist = join(this.root, 'dist');
-    if (!existsSync(join(dist, 'main.js'))) throw new Error(`${dist}/main.js does not exist: run npm run build first`);
-    cpSync(dist, join(this.dataDir, 'dist'), { recursive: true });
+    if (this.serviceDir) {
+      // Another checkout's build runs where it is, with that checkout's node_modules (a copy under
+      // this checkout's .bench-data/ would resolve this one's packages instead).
+      const dir = resolve(this.serviceDir);
+      this.serviceMain = join(dir, 'dist', 'main.js');
+      this.serviceCwd = dir;
+      if (!existsSync(this.serviceMain)) {
+        throw new Error(`--service-dir: ${this.serviceMain} does not exist: build that checkout first`);
+      }
+      if (!existsSync(join(dir, 'node_modules'))) {
+        throw new Error(`--service-dir: ${dir}/node_modules does not exist: npm ci there first`);
+      }
+      this.build = describeBuild(dir, '--service-dir');
+    } else {
+      // The service runs from a snapshot of dist/, so a rebuild of dist/ during the run cannot change it.
+      const dist = join(this.root, 'dist');
+      if (!existsSync(join(dist, 'main.js')))
+        throw new Error(`${dist}/main.js does not exist: run npm run build first`);
+      cpSync(dist, join(this.dataDir, 'dist'), { recursive: true });
+      this.serviceMain = join(this.dataDir, 'dist', 'main.js');
+      this.serviceCwd = this.root;
+      this.build = describeBuild(this.root, 'this checkout');
+    }
+    log(`service: ${this.build.source}, ${this.build.commit}, PDF stack ${this.build.pdfStack}`);
     this.watchdog = new Watchdog();
 
     log(`starting embedded PostgreSQL on 127.0.0.1:${PG_PORT} (data in .bench-data/)`);
@@ -105,8 +168,9 @@ export class BenchContext {
     more: { s3Endpoint?: string; extraEnv?: Record<string, string> } = {},
   ): Promise<ServiceProcess> {
     const opts: ServiceOptions = {
-      root: this.root,
-      main: join(this.dataDir, 'dist', 'main.js'),
+      cwd: this.serviceCwd,
+      main: this.serviceMain,
+      dataDir: join(this.dataDir, 'service'),
       databaseUrl: this.pg!.serviceUrl(database),
       s3Endpoint: more.s3Endpoint ?? this.s3server!.endpoint,
       bucket: OUTPUT_BUCKET,

@@ -1,7 +1,8 @@
 /**
  * CPU time by party during a measured span, from /proc: the service process (worker threads
- * included), PostgreSQL (postmaster + its backends), s3rver, the benchmark process itself, and
- * whatever else ran on the machine meanwhile (other jobs share these cores).
+ * included, and its main thread on its own), PostgreSQL (postmaster + its backends), s3rver, the
+ * benchmark process itself, and whatever else ran on the machine meanwhile (other jobs share these
+ * cores).
  */
 import { execSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,10 +22,10 @@ interface ProcTimes {
   children: number;
 }
 
-function procTimes(pid: number): ProcTimes | undefined {
+function procTimes(pid: number, tid?: number): ProcTimes | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -61,9 +62,17 @@ export function processCpuSeconds(pid: number): number {
   return procTimes(pid)?.own ?? 0;
 }
 
-function serviceSeconds(pids: number | readonly number[] | undefined): number {
+/**
+ * utime + stime of a process's main thread alone (in the service: HTTP, SQL, S3 and the work loop;
+ * extraction runs in worker threads), seconds; 0 when it is gone.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return procTimes(pid, pid)?.own ?? 0;
+}
+
+function serviceSeconds(pids: number | readonly number[] | undefined, of = processCpuSeconds): number {
   if (pids === undefined) return 0;
-  return (typeof pids === 'number' ? [pids] : pids).reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  return (typeof pids === 'number' ? [pids] : pids).reduce((sum, pid) => sum + of(pid), 0);
 }
 
 export interface CpuPids {
@@ -76,6 +85,7 @@ export interface CpuPids {
 interface CpuSnapshot {
   at: number;
   service: number;
+  serviceMainThread: number;
   postgres: number;
   s3rver: number;
   bench: number;
@@ -87,6 +97,11 @@ interface CpuSnapshot {
 export interface CpuSpan {
   wallSeconds: number;
   service: number;
+  /**
+   * The part of `service` its main thread(s) used; the rest went to its other threads (extraction
+   * workers, V8's garbage-collection helpers, libuv's pool).
+   */
+  serviceMainThread: number;
   postgres: number;
   s3rver: number;
   bench: number;
@@ -106,6 +121,7 @@ export class CpuMeter {
     return {
       at: performance.now(),
       service: serviceSeconds(this.pids.service),
+      serviceMainThread: serviceSeconds(this.pids.service, mainThreadCpuSeconds),
       postgres: this.pids.postgres ? treeSeconds(this.pids.postgres) : 0,
       s3rver: this.pids.s3rver ? (procTimes(this.pids.s3rver)?.own ?? 0) : 0,
       bench: (u.user + u.system) / 1e6,
@@ -133,6 +149,7 @@ export class CpuMeter {
     return {
       wallSeconds: r((b.at - a.at) / 1000),
       service: r(service),
+      serviceMainThread: r(b.serviceMainThread - a.serviceMainThread),
       postgres: r(Math.max(0, postgres)),
       s3rver: r(s3rver),
       bench: r(bench),

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ServiceBuild } from './context';
 import type { CpuSpan } from './cpu';
 import type { LatencyResult, ScenarioResult } from './scenarios';
 import { round, thousands } from './util';
@@ -27,6 +28,8 @@ export interface BenchReport {
   durationSeconds: number;
   flags: string[];
   concurrency: number;
+  /** The build of the service the scenarios started. */
+  service?: ServiceBuild;
   machine: Machine;
   scenarios: ScenarioResult[];
   latency?: LatencyResult;
@@ -398,9 +401,13 @@ npm run bench -- --huge     # also a program of 100,000 real files (and its floo
 npm run bench -- --concurrency 32   # PROCESSING_CONCURRENCY of the service and of the floor (default 16)
 npm run bench -- --keep-data        # leave .bench-data/ behind for inspection
 npm run bench -- --scaleout-files 5000 --s3-delay-ms 20  # the scale-out program's size and the proxy's delay
-npm run bench -- --only e2e300,seq  # some scenarios only (e2e300, e2e10k, seq, retry, latency, huge, scaleout);
+npm run bench -- --only e2e300,seq  # some scenarios only (e2e300, e2e10k, seq, retry, latency, huge, scaleout, pdf);
                                     # docs/benchmarks.md is then left alone (but for its scale-out section when
                                     # scaleout ran), bench/results/latest.json is written
+npm run bench -- --only pdf         # the PDF-heavy program (1,000 generated PDFs of 3–8 pages); never in the default run
+npm run bench -- --only pdf --service-dir ../other-checkout
+                                    # the same scenarios on another checkout's build (its dist/main.js and its own
+                                    # node_modules; run npm ci and nest build there first)
 \`\`\`
 
 It builds the service (\`nest build\`) and the benchmark (\`tsc -p bench/tsconfig.json\` → \`dist-bench/\`), then
@@ -439,6 +446,18 @@ Ctrl-C; a watchdog process stops the servers even if the benchmark itself is kil
   round trip per S3 request, like a real S3. Same \`PROCESSING_CONCURRENCY\` on each replica; all are ready
   before the program is created through the first; wall time create → final status; ratios against one
   replica; every file must be one Document (\`count(*)\` = \`count(DISTINCT source_index)\` = files).
+- **PDF-heavy** (\`--only pdf\`; not in the default run): 1,000 PDFs generated with pdfkit in the benchmark
+  process before anything is measured (A4, Helvetica; 3 to 8 pages in turn, 5,496 pages in all; each page a
+  heading "Report i, section p of n" and four or five paragraphs; about 9 KiB each; the same bytes on every
+  run, no two files alike, so the reuse of an identical file's extraction never applies), one program over
+  them on a fresh service. Reported besides files/s and peak RSS: pages/s, the service's CPU per file split
+  between its main thread (\`/proc/<pid>/task/<pid>/stat\`: HTTP, SQL, S3, the work loop) and its other threads
+  (the extraction workers, V8's GC helpers, libuv's pool), and a check of every processed JSON read back
+  afterwards (\`stats.pages\` is the generated page count, the last page's heading is in \`text\`).
+- **Another build** (\`--service-dir DIR\`): the scenarios start \`DIR/dist/main.js\` in place, with \`DIR\` as
+  working directory, so that it loads its own \`node_modules\`; same environment as this checkout's build.
+  The report names that build's commit and PDF dependencies (\`bench/results/latest.json\`, \`service\`),
+  not its path.
 - **Peak RSS**: the service process's \`VmHWM\` (\`/proc/<pid>/status\`) at the end of the scenario — its
   peak resident set over its whole life, worker threads included; \`VmRSS\` is also sampled every 50 ms
   (in the JSON).
@@ -515,19 +534,45 @@ export function writeScaleOutDoc(path: string, r: BenchReport): boolean {
   return true;
 }
 
+/** The PDF-heavy runs: pages, peak RSS, CPU per file by thread, the processed JSONs checked. */
+export function pdfTable(scenarios: ScenarioResult[]): string {
+  const runs = scenarios.filter((s) => s.pdf !== undefined);
+  if (runs.length === 0) return '';
+  const head =
+    '| scenario | files | pages (per file) | wall s | files/s | pages/s | peak RSS MB (sampled) | service CPU ms/file | main thread | other threads | JSONs checked |\n' +
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|';
+  const rows = runs.map((s) => {
+    const p = s.pdf!;
+    return (
+      `| ${s.label} | ${thousands(s.files)} | ${thousands(p.totalPages)} (${p.pagesPerFile.min}–${p.pagesPerFile.max}, mean ${f2(p.pagesPerFile.mean)}) | ` +
+      `${f2(s.wallSeconds)} | ${f1(s.filesPerSecond)} | ${f1(p.pagesPerSecond)} | ${f1(s.peakRssHwmMb)} (${f1(s.peakRssSampledMb)}) | ` +
+      `${f2(p.serviceCpuMsPerFile)} | ${f2(p.mainThreadCpuMsPerFile)} | ${f2(p.otherThreadsCpuMsPerFile)} (${Math.round(p.otherThreadsShare * 100)} %) | ` +
+      `${p.pagesMatched}/${s.files} page counts, ${p.lastHeadingFound}/${s.files} last headings |`
+    );
+  });
+  return [head, ...rows].join('\n');
+}
+
 export function printSummary(r: BenchReport): string {
+  const pdf = pdfTable(r.scenarios);
+  const warnings = r.scenarios.flatMap((s) => s.warnings.map((w) => `  ${s.label}: ${w}`));
   return [
     '',
+    ...(r.service
+      ? [`Service: ${r.service.source}, commit ${r.service.commit}, PDF stack ${r.service.pdfStack}`, '']
+      : []),
     resultsTable(r.scenarios),
     '',
     cpuTable(r.scenarios),
     latencyLine(r.latency),
     '',
+    ...(pdf ? ['PDF-heavy (peak RSS: VmHWM of the service process, worker threads included):', '', pdf, ''] : []),
     ...(scaleOutRuns(r.scenarios).length
       ? ['Scale-out (S3 behind the latency proxy):', '', scaleOutTable(r.scenarios), '']
       : []),
     'Targets (reported, not asserted):',
     ...r.targets.map((t) => `  ${t.status.padEnd(7)} ${t.name}: ${t.detail}`),
     '',
+    ...(warnings.length ? ['Warnings:', ...warnings, ''] : []),
   ].join('\n');
 }

@@ -42,7 +42,7 @@ const WORDS = (
   'normalise encoding unicode extract format markdown heading table column row value field'
 ).split(' ');
 
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
@@ -54,7 +54,7 @@ function prng(seed: number): () => number {
   };
 }
 
-function sentences(rand: () => number, targetChars: number): string[] {
+export function sentences(rand: () => number, targetChars: number): string[] {
   const out: string[] = [];
   let size = 0;
   while (size < targetChars) {

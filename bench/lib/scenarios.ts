@@ -4,6 +4,7 @@ import { createProgram, getProgram, Json, retryProgram, someFailures, summaryOf,
 import { BenchContext, FLOOR_BUCKET, OUTPUT_BUCKET, SOURCE_BUCKET } from './context';
 import { processCpuSeconds, type CpuSpan } from './cpu';
 import type { LatencyProxyStats } from './latency-proxy';
+import type { PdfFigures } from './pdf';
 import { floorDocumentRetry, floorPreprocessAndStore, FloorResult } from './floor';
 import { getBytes, sourceKey, uploadSources } from './s3';
 import { RssSampler, ServiceProcess } from './service';
@@ -50,6 +51,8 @@ export interface ScenarioResult {
   warnings: string[];
   /** The scale-out scenario's own figures (several replicas behind an S3 latency proxy). */
   scaleOut?: ScaleOutFigures;
+  /** The PDF-heavy scenario's own figures (pages, CPU by thread, the processed JSONs checked). */
+  pdf?: PdfFigures;
   extra: Json;
 }
 

@@ -1,14 +1,16 @@
 /** The built service (`node dist/main.js`) as a child process, its readiness and its memory. */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, WriteStream } from 'node:fs';
-import { join } from 'node:path';
 import { errText, freePort, sleep } from './util';
 import type { Watchdog } from './watchdog';
 
 export interface ServiceOptions {
-  root: string;
-  /** The built entry point (a snapshot of dist/main.js). */
+  /** The service's working directory: the checkout it was built in (this one, or --service-dir). */
+  cwd: string;
+  /** The built entry point (a snapshot of dist/main.js, or another checkout's dist/main.js). */
   main: string;
+  /** The service's DATA_DIR (under the benchmark's .bench-data/). */
+  dataDir: string;
   databaseUrl: string;
   s3Endpoint: string;
   bucket: string;
@@ -98,7 +100,7 @@ export class ServiceProcess {
     const port = await freePort();
     const logStream = createWriteStream(opts.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [main], {
-      cwd: opts.root,
+      cwd: opts.cwd,
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -113,7 +115,7 @@ export class ServiceProcess {
         LOG_LEVEL: 'warn',
         RETRY_SCHEDULER_ENABLED: 'false',
         PROCESSING_CONCURRENCY: String(opts.concurrency),
-        DATA_DIR: join(opts.root, '.bench-data', 'service'),
+        DATA_DIR: opts.dataDir,
         ...opts.extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
