@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
 import { ProgramFilesRepository } from './program-files.repository';
+import type { RetryHistoryEntry } from '../events/catalogue';
 import type { ProgramMetadata, ProgramStatus } from './program.types';
 import { ProgramsRepository } from './programs.repository';
 
@@ -41,7 +42,12 @@ export class ProgramSummaryService {
    * the status settles, once. `retry`: after a retry, under the program lock, on a settled program.
    * Returns the status settled, or undefined when none was.
    */
-  async refresh(programId: string, totalFiles: number, mode: SummaryWrite): Promise<ProgramStatus | undefined> {
+  async refresh(
+    programId: string,
+    totalFiles: number,
+    mode: SummaryWrite,
+    ending?: RetryHistoryEntry,
+  ): Promise<ProgramStatus | undefined> {
     const limit = this.config.failedFilesInlineLimit;
     const [counts, pre, doc, history] = await Promise.all([
       this.files.countByState(programId),
@@ -69,7 +75,8 @@ export class ProgramSummaryService {
       total_expected: totalFiles,
       total_successful_documents: counts.done,
       has_partial_failure: hasPartialFailure,
-      retry_history: history,
+      // The run about to end is still `running`, so the history read above does not hold it yet.
+      retry_history: ending ? [...history, ending] : history,
     };
     const settled: ProgramStatus = hasPartialFailure ? 'completed_with_failures' : 'completed';
     if (mode === 'retry') {

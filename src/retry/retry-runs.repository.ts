@@ -54,11 +54,18 @@ export class RetryRunsRepository {
     const runs = await this.em
       .fork()
       .find(RetryRun, { programId, status: { $ne: 'running' } }, { orderBy: { id: 'asc' } });
-    return runs.map((r) => ({
-      retry_type: r.retryType,
-      trigger: r.trigger,
-      timestamp: r.createdAt.toISOString(),
-      results: r.results,
-    }));
+    return runs.map((r) => toEntry(r, r.results));
+  }
+
+  /** The history entry a running run will have once it ends with `results`. */
+  async entryOf(runId: string, results: RetryResults): Promise<RetryHistoryEntry> {
+    return toEntry(await this.em.fork().findOneOrFail(RetryRun, { id: runId }), results);
   }
 }
+
+const toEntry = (r: RetryRun, results: RetryResults): RetryHistoryEntry => ({
+  retry_type: r.retryType,
+  trigger: r.trigger,
+  timestamp: r.createdAt.toISOString(),
+  results,
+});

@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import request from 'supertest';
 import { blockDocuments, clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
+import { InterruptedRuns } from '../../src/retry/use-cases/interrupted-runs';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp, waitForProgram } from '../support/test-app';
 
@@ -191,6 +192,61 @@ describe('manual retry', () => {
       [programId],
     );
     expect(file.rows).toEqual([{ state: 'done', outcome: 'succeeded' }]);
+  });
+
+  it('a retry that wrote its summary but died before ending its run: the sweep ends it, history listed once', async () => {
+    const specs = textFiles(4, 'summary-then-crash');
+    const files = await putObjects(t.s3, t.sourceBucket, specs.slice(0, 3));
+    files.push(`s3://${t.sourceBucket}/${specs[3].key}`);
+    const programId = await create(files);
+    await waitForProgram(t, programId, USER);
+    await putObjects(t.s3, t.sourceBucket, specs.slice(3));
+    expect((await retry(programId)).status).toBe(200);
+    const after = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: USER });
+    expect(after.body.metadata_json.retry_history).toHaveLength(1);
+
+    // The state a crash between the two last steps leaves: summary written (the run listed), run not ended.
+    await t.db.query(`UPDATE retry_runs SET status = 'running', finished_at = NULL WHERE program_id = $1`, [programId]);
+    const ended = await t.app.get(InterruptedRuns).sweep();
+    expect(ended).toHaveLength(1);
+    const runs = await t.db.query(`SELECT status, results FROM retry_runs WHERE program_id = $1`, [programId]);
+    expect(runs.rows).toEqual([{ status: 'interrupted', results: after.body.metadata_json.retry_history[0].results }]);
+    const program = await finishAndCheck(t, programId, USER, files);
+    expect(program.status).toBe('completed');
+    expect(program.metadata_json.retry_history).toEqual(after.body.metadata_json.retry_history);
+  });
+
+  it('a retry whose summary cannot be written leaves its run running, and the sweep finishes both', async () => {
+    const specs = textFiles(4, 'summary-refused');
+    const files = await putObjects(t.s3, t.sourceBucket, specs.slice(0, 3));
+    files.push(`s3://${t.sourceBucket}/${specs[3].key}`);
+    const programId = await create(files);
+    await waitForProgram(t, programId, USER);
+    await putObjects(t.s3, t.sourceBucket, specs.slice(3));
+
+    // The summary write fails (as if the process died there): the run must not be ended without it.
+    await t.db.query(`CREATE FUNCTION refuse_summary() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'summary refused'; END $$`);
+    await t.db.query(`CREATE TRIGGER refuse_summary BEFORE UPDATE ON program_states
+      FOR EACH ROW EXECUTE FUNCTION refuse_summary()`);
+    try {
+      expect((await retry(programId)).status).toBe(500);
+    } finally {
+      await t.db.query('DROP TRIGGER refuse_summary ON program_states');
+      await t.db.query('DROP FUNCTION refuse_summary()');
+    }
+    const run = await t.db.query(`SELECT status FROM retry_runs WHERE program_id = $1`, [programId]);
+    expect(run.rows).toEqual([{ status: 'running' }]);
+
+    expect(await t.app.get(InterruptedRuns).sweep()).toHaveLength(1);
+    const program = await finishAndCheck(t, programId, USER, files);
+    expect(program.status).toBe('completed');
+    expect(program.metadata_json.retry_history).toEqual([
+      expect.objectContaining({
+        trigger: 'manual',
+        results: expect.objectContaining({ preprocessing: { retried: 1, success: 1, failed: 0 } }),
+      }),
+    ]);
   });
 
   it('lets exactly one of 20 simultaneous retries run; the others get 409 PROGRAM_BUSY', async () => {

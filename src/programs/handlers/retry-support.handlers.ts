@@ -35,10 +35,10 @@ export class RefreshSummaryHandler implements ICommandHandler<RefreshSummaryComm
     private readonly summary: ProgramSummaryService,
   ) {}
 
-  async execute({ programId }: RefreshSummaryCommand): Promise<ProgramStatus> {
+  async execute({ programId, ending }: RefreshSummaryCommand): Promise<ProgramStatus> {
     const program = await this.programs.findById(programId);
     if (!program) throw new Error(`program ${programId} does not exist`);
-    return (await this.summary.refresh(programId, program.total_files, 'retry'))!;
+    return (await this.summary.refresh(programId, program.total_files, 'retry', ending))!;
   }
 }
 

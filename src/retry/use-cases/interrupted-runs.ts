@@ -35,8 +35,11 @@ export class InterruptedRuns {
       try {
         if ((await this.queries.execute(new RunUnsettledFilesQuery(run.id))) > 0) continue;
         const results = tallyAttempts(await this.queries.execute(new RunAttemptsQuery(run.id)));
+        // Summary first, then the run's end: see RefreshSummaryCommand.
+        await this.commands.execute(
+          new RefreshSummaryCommand(run.program_id, await this.runs.entryOf(run.id, results)),
+        );
         if (!(await this.runs.end(run.id, 'interrupted', results))) continue;
-        await this.commands.execute(new RefreshSummaryCommand(run.program_id));
         this.events.publish(new RetryFinishedEvent(run.program_id, run.id, run.trigger, 'interrupted', results));
         this.logger.warn({ program_id: run.program_id, run_id: run.id, results }, `retry run ${run.id} interrupted`);
         ended.push(run.id);

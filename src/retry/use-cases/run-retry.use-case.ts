@@ -122,8 +122,10 @@ export class RunRetry implements OnModuleDestroy {
       if (stop.aborted) throw new RetryInterruptedError();
 
       const results = tallyAttempts(await this.queries.execute(new RunAttemptsQuery(runId)));
+      // Summary first, then the run's end: see RefreshSummaryCommand.
+      const entry = await this.runs.entryOf(runId, results);
+      await this.commands.execute(new RefreshSummaryCommand(req.programId, entry));
       await this.runs.end(runId, 'finished', results);
-      await this.commands.execute(new RefreshSummaryCommand(req.programId));
       this.events.publish(new RetryFinishedEvent(req.programId, runId, req.trigger, 'finished', results));
       this.logger.log(
         {
