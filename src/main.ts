@@ -77,6 +77,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  logger.error(`boot failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
+  // Straight to stderr, not through the logger: its output may go through a worker thread (pretty
+  // printing) that process.exit cuts off, and why a replica could not start must always be readable.
+  process.stderr.write(`boot failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createTestDatabase } from '../support/test-app';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -104,5 +106,37 @@ describe('npm start with embedded defaults', () => {
     const out = collect(bad);
     expect(await exited(bad)).toBe(1);
     expect(out.text()).toContain('PROCESSING_CONCURRENCY');
+  });
+
+  it('says why it could not start when the failure comes after the settings (here: its port is taken)', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    // The suite's database and S3, so that nothing embedded is started (and left behind) by a process
+    // that exits.
+    const db = await createTestDatabase();
+    try {
+      const bad = spawn(process.execPath, [MAIN], {
+        env: baseEnv({
+          DATA_DIR: dataDir,
+          PORT: String(port),
+          DATABASE_URL: db.url,
+          S3_ENDPOINT: process.env.TEST_S3_ENDPOINT ?? '',
+          AWS_ACCESS_KEY_ID: process.env.TEST_S3_ACCESS_KEY_ID ?? '',
+          AWS_SECRET_ACCESS_KEY: process.env.TEST_S3_SECRET_ACCESS_KEY ?? '',
+          S3_BUCKET: 'boot-port-taken',
+        }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const out = collect(bad);
+      const closed = new Promise<void>((r) => bad.once('close', () => r()));
+      expect(await exited(bad)).toBe(1);
+      await closed;
+      // Written before exiting, whatever the logger's own buffering: an operator can read it.
+      expect(out.text()).toMatch(/boot failed: .*EADDRINUSE/);
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
+      await db.drop();
+    }
   });
 });

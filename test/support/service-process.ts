@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** The built service (dist/main.js) as its own process, for crash and shutdown tests. */
@@ -13,11 +14,34 @@ export interface ServiceProcess {
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 
+/** A port nothing listens on now, chosen by the kernel (a random pick could hit a port in use). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
 export async function startServiceProcess(
   env: Record<string, string>,
   bootTimeoutMs = 60_000,
 ): Promise<ServiceProcess> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // Between choosing a free port and the service binding it, another process (an outgoing
+  // connection of a parallel suite) may take it: that one boot failure is retried on a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(env, bootTimeoutMs);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof PortTakenError)) throw e;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(env: Record<string, string>, bootTimeoutMs: number): Promise<ServiceProcess> {
+  const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH,
@@ -38,10 +62,16 @@ export async function startServiceProcess(
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // After its streams are drained too: what it wrote just before exiting is in `out`.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + bootTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited during boot:\n${out}`);
+    if (child.exitCode !== null) {
+      await closed;
+      const message = `service exited during boot:\n${out}`;
+      throw /EADDRINUSE/.test(out) ? new PortTakenError(message) : new Error(message);
+    }
     try {
       if ((await fetch(`${baseUrl}/health/live`)).ok) break;
     } catch {
