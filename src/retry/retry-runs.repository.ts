@@ -57,9 +57,13 @@ export class RetryRunsRepository {
     return runs.map((r) => toEntry(r, r.results));
   }
 
-  /** The history entry a running run will have once it ends with `results`. */
-  async entryOf(runId: string, results: RetryResults): Promise<RetryHistoryEntry> {
-    return toEntry(await this.em.fork().findOneOrFail(RetryRun, { id: runId }), results);
+  /**
+   * The history entry a run will have once it ends with `results`; undefined when it is no longer
+   * `running` (it ended meanwhile, and the history lists it already).
+   */
+  async entryOf(runId: string, results: RetryResults): Promise<RetryHistoryEntry | undefined> {
+    const run = await this.em.fork().findOne(RetryRun, { id: runId, status: 'running' });
+    return run ? toEntry(run, results) : undefined;
   }
 }
 

@@ -217,7 +217,22 @@ describe('fault suite', () => {
         ])
       ).rows[0].n;
       expect(history.every((e) => e.trigger === 'scheduled')).toBe(true);
-      expect(attempts).toBe(counted);
+      if (attempts !== counted) {
+        // What each side holds, to tell a run missing from the history from an attempt missing from a run.
+        const runs = await h.db.query(
+          `SELECT id, status, results, created_at, finished_at FROM retry_runs WHERE program_id = $1 ORDER BY id`,
+          [p.id],
+        );
+        const rows = await h.db.query(
+          `SELECT source_index, attempt, run_id, trigger, entry_stage, stage, outcome, error_code
+           FROM file_attempts WHERE program_id = $1 AND attempt > 1 ORDER BY source_index, attempt`,
+          [p.id],
+        );
+        throw new Error(
+          `history adds up to ${attempts} retries, the files count ${counted}\nhistory: ${JSON.stringify(history)}\n` +
+            `runs: ${JSON.stringify(runs.rows)}\nretry attempts: ${JSON.stringify(rows.rows)}`,
+        );
+      }
     }
     figures.push({
       fault: 'two instances, schedulers on, 10 programs',

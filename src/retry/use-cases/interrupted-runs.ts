@@ -35,10 +35,12 @@ export class InterruptedRuns {
       try {
         if ((await this.queries.execute(new RunUnsettledFilesQuery(run.id))) > 0) continue;
         const results = tallyAttempts(await this.queries.execute(new RunAttemptsQuery(run.id)));
+        // The list was read before the lock: the run may have ended since (its holder finished it
+        // and let go of the lock). Read again under the lock, or its entry would be listed twice.
+        const entry = await this.runs.entryOf(run.id, results);
+        if (!entry) continue;
         // Summary first, then the run's end: see RefreshSummaryCommand.
-        await this.commands.execute(
-          new RefreshSummaryCommand(run.program_id, await this.runs.entryOf(run.id, results)),
-        );
+        await this.commands.execute(new RefreshSummaryCommand(run.program_id, entry));
         if (!(await this.runs.end(run.id, 'interrupted', results))) continue;
         this.events.publish(new RetryFinishedEvent(run.program_id, run.id, run.trigger, 'interrupted', results));
         this.logger.warn({ program_id: run.program_id, run_id: run.id, results }, `retry run ${run.id} interrupted`);

@@ -123,7 +123,9 @@ export class RunRetry implements OnModuleDestroy {
 
       const results = tallyAttempts(await this.queries.execute(new RunAttemptsQuery(runId)));
       // Summary first, then the run's end: see RefreshSummaryCommand.
+      // Ours and running: only the holder of the program lock ends a run, and that is this call.
       const entry = await this.runs.entryOf(runId, results);
+      if (!entry) throw new Error(`retry run ${runId} ended while its holder still held the program lock`);
       await this.commands.execute(new RefreshSummaryCommand(req.programId, entry));
       await this.runs.end(runId, 'finished', results);
       this.events.publish(new RetryFinishedEvent(req.programId, runId, req.trigger, 'finished', results));
