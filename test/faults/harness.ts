@@ -2,24 +2,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ensureBucket, makeS3Client } from '../factories/s3-objects';
 import { expectProgramInvariants } from '../support/invariants';
 import { startS3rverProcess, stopChild } from '../support/s3rver-process';
-import { ServiceProcess, startServiceProcess } from '../support/service-process';
+import { freePort, ServiceProcess, startServiceProcess } from '../support/service-process';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase } from '../support/test-app';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 export interface ProgramView {
   program_id: string;

@@ -15,7 +15,7 @@ export interface ServiceProcess {
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 
 /** A port nothing listens on now, chosen by the kernel (a random pick could hit a port in use). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as { port: number }).port;
