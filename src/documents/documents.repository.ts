@@ -153,12 +153,9 @@ export class DocumentsRepository {
   }
 
   private async existingId(d: NewDocument): Promise<string> {
-    const existing = await this.em.execute<{ id: string }[]>(
-      'SELECT id FROM documents WHERE program_id = ? AND source_index = ?',
-      [d.programId, d.sourceIndex],
-    );
-    if (existing.length === 0) throw new Error(`document of ${d.programId}/${d.sourceIndex} vanished after a conflict`);
-    return existing[0].id;
+    const existing = await this.ofFile(d.programId, d.sourceIndex);
+    if (!existing) throw new Error(`document of ${d.programId}/${d.sourceIndex} vanished after a conflict`);
+    return existing.id;
   }
 
   /**
@@ -179,6 +176,7 @@ export class DocumentsRepository {
     return batch.map((_, i) => found.get(i + 1));
   }
 
+  /** The file's Document, if it has one. */
   async ofFile(programId: string, sourceIndex: number): Promise<{ id: string; s3Path: string } | undefined> {
     const doc = await this.em.fork().findOne(Document, { programId, sourceIndex }, { fields: ['id', 's3Path'] });
     return doc ? { id: doc.id, s3Path: doc.s3Path } : undefined;

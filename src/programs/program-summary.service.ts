@@ -3,9 +3,9 @@ import { QueryBus } from '@nestjs/cqrs';
 import { RetryHistoryQuery } from '../retry/queries/retry-history.query';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import type { RetryHistoryEntry } from '../events/catalogue';
 import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
 import { ProgramFilesRepository } from './program-files.repository';
-import type { RetryHistoryEntry } from '../events/catalogue';
 import type { ProgramMetadata, ProgramStatus } from './program.types';
 import { ProgramsRepository } from './programs.repository';
 
