@@ -5,7 +5,7 @@
  * event from src/events. What a module may take from another is those message classes, its pure
  * policies and its types — never a service, repository or handler.
  */
-const FEATURES = '(programs|preprocessing|documents|retry)';
+const FEATURES = '(programs|preprocessing|documents|retry|notifications)';
 
 module.exports = {
   forbidden: [

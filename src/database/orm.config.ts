@@ -6,11 +6,13 @@ import { FileAttempt } from '../programs/entities/file-attempt.entity';
 import { ProgramFile } from '../programs/entities/program-file.entity';
 import { ProgramState } from '../programs/entities/program-state.entity';
 import { Program } from '../programs/entities/program.entity';
+import { WebhookDelivery } from '../notifications/entities/webhook-delivery.entity';
 import { RetryRun } from '../retry/entities/retry-run.entity';
 import { Migration20261126000000_init } from './migrations/Migration20261126000000_init';
 import { Migration20261126010000_retry_due_index } from './migrations/Migration20261126010000_retry_due_index';
 import { Migration20261201000000_work_model_v2 } from './migrations/Migration20261201000000_work_model_v2';
 import { Migration20261201010000_documents_sha256_idx } from './migrations/Migration20261201010000_documents_sha256_idx';
+import { Migration20261202000000_failure_policy } from './migrations/Migration20261202000000_failure_policy';
 
 const ormLogger = new Logger('MikroORM');
 
@@ -24,7 +26,7 @@ export interface SessionDeadlines {
 export function ormConfig(databaseUrl: string, deadlines: SessionDeadlines) {
   return defineConfig({
     clientUrl: databaseUrl,
-    entities: [Program, ProgramState, ProgramFile, FileAttempt, Document, RetryRun],
+    entities: [Program, ProgramState, ProgramFile, FileAttempt, Document, RetryRun, WebhookDelivery],
     extensions: [Migrator],
     migrations: {
       migrationsList: [
@@ -35,6 +37,7 @@ export function ormConfig(databaseUrl: string, deadlines: SessionDeadlines) {
           name: 'Migration20261201010000_documents_sha256_idx',
           class: Migration20261201010000_documents_sha256_idx,
         },
+        { name: 'Migration20261202000000_failure_policy', class: Migration20261202000000_failure_policy },
       ],
       transactional: true,
       allOrNothing: true,

@@ -1,4 +1,11 @@
-export const PROGRAM_STATUSES = ['pending', 'processing', 'completed', 'completed_with_failures'] as const;
+export const PROGRAM_STATUSES = [
+  'pending',
+  'processing',
+  'completed',
+  'completed_with_failures',
+  'cancelled',
+  'aborted',
+] as const;
 export type ProgramStatus = (typeof PROGRAM_STATUSES)[number];
 
 export const FILE_STATES = ['pending', 'processing', 'done', 'preprocessing_failed', 'document_failed'] as const;

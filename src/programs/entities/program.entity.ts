@@ -9,6 +9,11 @@ import { Check, Entity, Index, OptionalProps, PrimaryKey, Property, Unique } fro
  */
 @Entity({ tableName: 'programs' })
 @Check({ name: 'programs_total_files_check', expression: 'total_files > 0' })
+@Check({
+  name: 'programs_failure_budget_ratio_check',
+  expression: '((failure_budget_ratio >= (0)::double precision) AND (failure_budget_ratio <= (1)::double precision))',
+})
+@Check({ name: 'programs_failure_budget_min_files_check', expression: 'failure_budget_min_files >= 0' })
 // A partial unique index, not a constraint: only requests that carry a key are deduplicated.
 @Unique({
   name: 'programs_user_idempotency_uq',
@@ -42,4 +47,15 @@ export class Program {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt!: Date;
+
+  /** The failure budget (SPEC §8.4): null ratio = none. */
+  @Property({ type: 'double', columnType: 'float8', nullable: true })
+  failureBudgetRatio?: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  failureBudgetMinFiles?: number | null;
+
+  /** Where notifications of this program go (SPEC §8.5); its host was allowed at create time. */
+  @Property({ type: 'text', nullable: true })
+  webhookUrl?: string | null;
 }

@@ -18,7 +18,7 @@ export type RetryRunStatusName = (typeof RETRY_RUN_STATUSES)[number];
     "CREATE INDEX retry_runs_running_idx ON retry_runs USING btree (program_id) WHERE (status = 'running'::text)",
 })
 export class RetryRun {
-  [OptionalProps]?: 'id' | 'status' | 'createdAt';
+  [OptionalProps]?: 'id' | 'status' | 'createdAt' | 'skipped';
 
   // bigserial. A string in JS: exact whatever its size, and what pg returns for int8 anyway.
   @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
@@ -54,4 +54,8 @@ export class RetryRun {
 
   @Property({ type: 'timestamptz', nullable: true })
   finishedAt?: Date | null;
+
+  /** Selected indexes that were not failed files of the chosen stages (SPEC §8.9). */
+  @Property({ type: 'integer', default: 0 })
+  skipped!: number;
 }
