@@ -37,7 +37,27 @@ describe('loadConfig', () => {
     expect(c.programsInParallel).toBe(4);
     expect(c.work).toEqual({ leaseTtlMs: 30_000, claimBatchSize: 64 });
     expect(c.failedFilesInlineLimit).toBe(1000);
+    expect(c.retryHistoryInlineLimit).toBe(100);
+    expect(c.failureBudget).toEqual({ maxFailedRatio: undefined, minFiles: 50 });
+    expect(c.webhooks).toEqual({ allowedHosts: [], secret: undefined, retryBaseMs: 1000 });
     expect(c.maxBodyBytes).toBe(16_777_216);
+  });
+
+  it('reads the failure budget and the webhook hosts', () => {
+    const c = sut({
+      FAILURE_BUDGET_RATIO: '0.25',
+      FAILURE_BUDGET_MIN_FILES: '10',
+      WEBHOOK_ALLOWED_HOSTS: ' Hooks.Example.com ,localhost,hooks.example.com',
+      WEBHOOK_SECRET: 's3cret',
+    });
+    expect(c.failureBudget).toEqual({ maxFailedRatio: 0.25, minFiles: 10 });
+    expect(c.webhooks).toEqual({
+      allowedHosts: ['hooks.example.com', 'localhost'],
+      secret: 's3cret',
+      retryBaseMs: 1000,
+    });
+    expect(sut({ FAILURE_BUDGET_RATIO: '0' }).failureBudget.maxFailedRatio).toBe(0);
+    expect(sut({ FAILURE_BUDGET_RATIO: '1' }).failureBudget.maxFailedRatio).toBe(1);
   });
 
   it('reads SOURCE_BUCKETS as a trimmed, de-duplicated list', () => {
@@ -77,6 +97,14 @@ describe('loadConfig', () => {
     ['SOURCE_BUCKETS', 'ok-bucket,Bad_Bucket'],
     ['SOURCE_BUCKETS', ' , '],
     ['SOURCE_BUCKETS', 'sources,programs'],
+    ['RETRY_HISTORY_INLINE_LIMIT', '-1'],
+    ['FAILURE_BUDGET_RATIO', '1.5'],
+    ['FAILURE_BUDGET_RATIO', 'half'],
+    ['FAILURE_BUDGET_RATIO', '-0.1'],
+    ['FAILURE_BUDGET_MIN_FILES', 'x'],
+    ['WEBHOOK_ALLOWED_HOSTS', 'https://hooks.example.com'],
+    ['WEBHOOK_ALLOWED_HOSTS', 'hooks.example.com:8080'],
+    ['WEBHOOK_RETRY_BASE_MS', '0'],
   ])('stops the boot on %s=%s, naming the variable', (name, value) => {
     expect(() => sut({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });

@@ -51,6 +51,22 @@ export interface AppConfig {
   /** How long SIGTERM waits for files in flight before the process exits anyway. */
   shutdownGraceMs: number;
   failedFilesInlineLimit: number;
+  /** Retry runs inlined in metadata_json.retry_history (the newest); the rest are counted. */
+  retryHistoryInlineLimit: number;
+  /** Default failure budget of a program whose create body names none (SPEC §8.4). */
+  failureBudget: {
+    /** Unset: no budget. */
+    maxFailedRatio?: number;
+    minFiles: number;
+  };
+  webhooks: {
+    /** Host names a webhook_url may point at (any port); empty: webhooks are refused. */
+    allowedHosts: string[];
+    /** Signing key of X-Signature; unset: deliveries are sent unsigned. */
+    secret?: string;
+    /** First redelivery delay; doubles, 5 tries in all. */
+    retryBaseMs: number;
+  };
   maxBodyBytes: number;
   /** Least severe level logged: silent, error, warn, log or debug. */
   logLevel: LogLevelName;
@@ -133,6 +149,34 @@ function bucketList(env: Env, name: string, outputBucket: string): string[] | un
   return buckets;
 }
 
+function ratio(env: Env, name: string): number | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || !(n >= 0 && n <= 1)) {
+    throw new ConfigError(name, `must be a number from 0 to 1, got "${raw}"`);
+  }
+  return n;
+}
+
+// Host names as a URL's hostname gives them: lower case, no port, no scheme.
+const HOST_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+function hostList(env: Env, name: string): string[] {
+  const raw = present(env, name);
+  if (raw === undefined) return [];
+  const hosts = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
+    ),
+  ];
+  for (const h of hosts) if (!HOST_RE.test(h)) throw new ConfigError(name, `"${h}" is not a host name`);
+  return hosts;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const endpoint = url(env, 'S3_ENDPOINT', ['http:', 'https:']);
   const embedded = bool(env, 'S3_EMBEDDED', endpoint === undefined);
@@ -191,6 +235,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     programsInParallel: int(env, 'PROGRAMS_IN_PARALLEL', 4, 1, 64),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
     failedFilesInlineLimit: int(env, 'FAILED_FILES_INLINE_LIMIT', 1000, 0, 100_000),
+    retryHistoryInlineLimit: int(env, 'RETRY_HISTORY_INLINE_LIMIT', 100, 0, 10_000),
+    failureBudget: {
+      maxFailedRatio: ratio(env, 'FAILURE_BUDGET_RATIO'),
+      minFiles: int(env, 'FAILURE_BUDGET_MIN_FILES', 50, 0, 100_000),
+    },
+    webhooks: {
+      allowedHosts: hostList(env, 'WEBHOOK_ALLOWED_HOSTS'),
+      secret: present(env, 'WEBHOOK_SECRET'),
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    },
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 16_777_216, 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'log'),
     // Pretty only where a person reads it: a terminal, outside production.

@@ -1,4 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import type { FailureBudget } from './dto/create-options';
 import { Injectable } from '@nestjs/common';
 import { isoUtc, slices } from '../database/sql';
 import type { ProgramMetadata, ProgramStatus } from './program.types';
@@ -26,6 +27,8 @@ export interface NewProgram {
   idempotencyKey?: string;
   requestHash: string;
   metadata: ProgramMetadata;
+  failureBudget?: FailureBudget;
+  webhookUrl?: string;
 }
 
 const PROGRAM_ID_RE = /^prog_[0-9a-f]{24}$/;
@@ -53,11 +56,22 @@ export class ProgramsRepository {
   async create(p: NewProgram): Promise<boolean> {
     return this.em.transactional(async (tem) => {
       const inserted = await tem.execute<{ id: string }[]>(
-        `INSERT INTO programs (id, user_id, name, total_files, idempotency_key, request_hash)
-         VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO programs (id, user_id, name, total_files, idempotency_key, request_hash,
+                               failure_budget_ratio, failure_budget_min_files, webhook_url)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id`,
-        [p.id, p.userId, p.name, p.files.length, p.idempotencyKey ?? null, p.requestHash],
+        [
+          p.id,
+          p.userId,
+          p.name,
+          p.files.length,
+          p.idempotencyKey ?? null,
+          p.requestHash,
+          p.failureBudget?.maxFailedRatio ?? null,
+          p.failureBudget?.minFiles ?? null,
+          p.webhookUrl ?? null,
+        ],
       );
       if (inserted.length === 0) return false;
       await tem.execute(

@@ -6,6 +6,7 @@ import { isAllowedSourceBucket } from '../common/source-policy';
 import { decodeCursor, encodeCursor, indexAfter, Page, pageBySourceIndex } from '../common/paging/cursor';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { validateFailureBudget, validateWebhookUrl } from './dto/create-options';
 import { validateFileList } from './dto/file-list';
 import type { ProgramAcceptedDto, ProgramSummaryDto } from './dto/program.responses';
 import { IdempotencyConflictError, ProgramNotFoundError } from './errors/program.errors';
@@ -43,7 +44,7 @@ export class ProgramsService {
 
   async create(
     userId: string,
-    body: { name: string; files: unknown },
+    body: { name: string; files: unknown; failure_budget?: unknown; webhook_url?: unknown },
     idempotencyKey: string | undefined,
     correlationId: string,
   ): Promise<ProgramAcceptedDto> {
@@ -54,8 +55,13 @@ export class ProgramsService {
         'Idempotency-Key must be 1 to 200 visible ASCII characters',
       );
     }
+    const failureBudget = validateFailureBudget(body.failure_budget, this.config.failureBudget);
+    const webhookUrl = validateWebhookUrl(body.webhook_url, this.config.webhooks.allowedHosts);
+    // What the caller asked for, not the defaults: a replay is the same request whatever the
+    // configuration is now. Bodies without the optional fields hash as they always did.
+    const options = body.failure_budget != null || webhookUrl ? [body.failure_budget ?? null, webhookUrl ?? null] : [];
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([body.name, files]))
+      .update(JSON.stringify([body.name, files, ...options]))
       .digest('hex');
     if (idempotencyKey !== undefined) {
       const replay = await this.programs.findByIdempotencyKey(userId, idempotencyKey);
@@ -70,6 +76,8 @@ export class ProgramsService {
       idempotencyKey,
       requestHash,
       metadata: ProgramSummaryService.initial(files.length),
+      failureBudget,
+      webhookUrl,
     });
     if (!created) {
       // A concurrent request with the same key won the insert; answer with its program.

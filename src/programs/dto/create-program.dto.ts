@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsString, Length, Matches } from 'class-validator';
 import { NO_CONTROL_CHARS } from '../../common/dto/user-scoped.query';
 
@@ -21,4 +21,27 @@ export class CreateProgramDto {
   })
   @Allow()
   files!: unknown;
+
+  // Checked by validateFailureBudget and validateWebhookUrl (dto/create-options.ts).
+  @ApiPropertyOptional({
+    description:
+      'once min_files have settled and the failed share exceeds max_failed_ratio, the rest fail BUDGET_EXCEEDED ' +
+      'and the program ends aborted; default FAILURE_BUDGET_RATIO / FAILURE_BUDGET_MIN_FILES',
+    type: 'object',
+    properties: {
+      max_failed_ratio: { type: 'number', minimum: 0, maximum: 1, example: 0.2 },
+      min_files: { type: 'integer', minimum: 0, example: 50 },
+    },
+    required: ['max_failed_ratio'],
+  })
+  @Allow()
+  failure_budget?: unknown;
+
+  @ApiPropertyOptional({
+    description:
+      'notified (POST, signed) when the program settles and when a retry run ends; host in WEBHOOK_ALLOWED_HOSTS',
+    example: 'https://hooks.example.com/ingest',
+  })
+  @Allow()
+  webhook_url?: unknown;
 }
