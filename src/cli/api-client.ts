@@ -22,6 +22,8 @@ export interface ProgramView {
     total_successful_documents: number;
     has_partial_failure: boolean;
     retry_history: unknown[];
+    /** Absent from servers that predate the inline window. */
+    retry_history_total?: number;
   };
 }
 

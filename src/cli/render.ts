@@ -8,7 +8,7 @@ export function summaryTable(p: ProgramView): string {
     ['files', String(p.total_files)],
     ['preprocessing', `${m.preprocessing.summary.success} ok, ${m.preprocessing.summary.failed} failed`],
     ['documents', `${m.document_storage.summary.success} ok, ${m.document_storage.summary.failed} failed`],
-    ['retries so far', String(m.retry_history.length)],
+    ['retries so far', String(m.retry_history_total ?? m.retry_history.length)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');

@@ -38,6 +38,12 @@ export interface RetryHistoryEntry {
   results: RetryResults;
 }
 
+/** The newest ended runs of a program, oldest first, and how many have ended in all. */
+export interface RetryHistoryWindow {
+  entries: RetryHistoryEntry[];
+  total: number;
+}
+
 /** What preprocessing made of a file, and what its Document is built from. */
 export interface ProcessedFileSummary {
   /** s3:// URI of the processed JSON. */

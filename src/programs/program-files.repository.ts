@@ -25,6 +25,29 @@ export interface FailureRow {
   exhausted: boolean;
 }
 
+/** One pass of a file, as `file_attempts` keeps it (times ISO UTC). */
+export interface AttemptRow {
+  attempt: number;
+  trigger: AttemptTrigger;
+  stage: FailureStage;
+  outcome: 'succeeded' | 'failed';
+  error_code: string | null;
+  error: string | null;
+  started_at: string;
+  finished_at: string;
+}
+
+/** A file in any state; the failure columns hold the last failure (`stage` is set only while failed). */
+export interface FileStoryRow extends Omit<FailureRow, 'stage' | 'error' | 'error_code' | 'retryable' | 'failed_at'> {
+  state: FileState;
+  stage: FailureStage | null;
+  error: string | null;
+  error_code: string | null;
+  retryable: boolean | null;
+  failed_at: string | null;
+  attempts: AttemptRow[];
+}
+
 /** A file claimed by a worker: its lease's epoch, and what its pass is to do. */
 export interface ClaimedFile {
   program_id: string;
@@ -269,6 +292,15 @@ export class ProgramFilesRepository {
       dueSql = `AND ${automaticRetryEligible()} AND next_retry_at <= ?::timestamptz`;
       params.push(s.due.maxAttempts, s.due.dueBy.toISOString());
     }
+    // Arrays bound as one parameter each: a selection of 100,000 indexes is still one statement.
+    if (s.indexes) {
+      dueSql += ' AND source_index = ANY(?::int[])';
+      params.push(`{${s.indexes.join(',')}}`);
+    }
+    if (s.errorCodes) {
+      dueSql += ' AND error_code = ANY(?::text[])';
+      params.push(`{${s.errorCodes.join(',')}}`);
+    }
     const rows = await this.em.execute<{ n: number }[]>(
       `WITH q AS (
          UPDATE program_files SET state = 'pending', run_id = ?::bigint, run_trigger = ?,
@@ -369,5 +401,28 @@ export class ProgramFilesRepository {
        ORDER BY source_index LIMIT ?`,
       [programId, ...states, afterIndex, limit],
     );
+  }
+
+  /**
+   * One file with every attempt ever made at it, oldest first, read in one statement: the state and
+   * the attempt list come from the same snapshot, so a retry recording meanwhile cannot show a failed
+   * file whose last attempt succeeded.
+   */
+  async fileStory(programId: string, sourceIndex: number): Promise<FileStoryRow | undefined> {
+    const rows = await this.em.execute<FileStoryRow[]>(
+      `SELECT f.state,
+         CASE f.state WHEN 'preprocessing_failed' THEN 'preprocessing' WHEN 'document_failed' THEN 'document' END AS stage,
+         f.source_index, f.source_file_path, f.processed_s3_path, f.error, f.error_code, f.retryable, f.retry_count,
+         ${isoUtc('f.failed_at')} AS failed_at, ${isoUtc('f.next_retry_at')} AS next_retry_at, f.exhausted,
+         COALESCE((SELECT json_agg(json_build_object('attempt', a.attempt, 'trigger', a.trigger, 'stage', a.stage,
+                                     'outcome', a.outcome, 'error_code', a.error_code, 'error', a.error,
+                                     'started_at', ${isoUtc('a.started_at')}, 'finished_at', ${isoUtc('a.finished_at')})
+                                   ORDER BY a.attempt)
+                   FROM file_attempts a WHERE a.program_id = f.program_id AND a.source_index = f.source_index),
+                  '[]'::json) AS attempts
+       FROM program_files f WHERE f.program_id = ? AND f.source_index = ?`,
+      [programId, sourceIndex],
+    );
+    return rows[0];
   }
 }

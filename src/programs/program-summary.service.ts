@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { RetryHistoryQuery } from '../retry/queries/retry-history.query';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { RetryHistoryEntry } from '../events/catalogue';
+import type { RetryHistoryEntry, RetryHistoryWindow } from '../events/catalogue';
 import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
 import { ProgramFilesRepository } from './program-files.repository';
 import type { ProgramMetadata, ProgramStatus } from './program.types';
@@ -33,6 +33,7 @@ export class ProgramSummaryService {
       total_successful_documents: 0,
       has_partial_failure: false,
       retry_history: [],
+      retry_history_total: 0,
     };
   }
 
@@ -53,7 +54,7 @@ export class ProgramSummaryService {
       this.files.countByState(programId),
       this.files.failures(programId, 'preprocessing', -1, limit),
       this.files.failures(programId, 'document', -1, limit),
-      this.queries.execute(new RetryHistoryQuery(programId)),
+      this.queries.execute(new RetryHistoryQuery(programId, this.config.retryHistoryInlineLimit)),
     ]);
     const preFailed = counts.preprocessing_failed;
     const preSuccess = counts.done + counts.document_failed;
@@ -75,8 +76,7 @@ export class ProgramSummaryService {
       total_expected: totalFiles,
       total_successful_documents: counts.done,
       has_partial_failure: hasPartialFailure,
-      // The run about to end is still `running`, so the history read above does not hold it yet.
-      retry_history: ending ? [...history, ending] : history,
+      ...retryHistory(history, ending, this.config.retryHistoryInlineLimit),
     };
     const settled: ProgramStatus = hasPartialFailure ? 'completed_with_failures' : 'completed';
     if (mode === 'retry') {
@@ -87,4 +87,23 @@ export class ProgramSummaryService {
     const written = await this.programs.writeSummary(programId, metadata, { status, onlyWhileRunning: true });
     return written ? status : undefined;
   }
+}
+
+/**
+ * The inline window of retry_history (SPEC §8.3): the newest runs, oldest first. The run about to
+ * end is still `running`, so the history read does not hold it yet: it is added here.
+ */
+function retryHistory(
+  history: RetryHistoryWindow,
+  ending: RetryHistoryEntry | undefined,
+  limit: number,
+): Pick<ProgramMetadata, 'retry_history' | 'retry_history_total' | 'retry_history_truncated'> {
+  const all = ending ? [...history.entries, ending] : history.entries;
+  const total = history.total + (ending ? 1 : 0);
+  const entries = limit === 0 ? [] : all.slice(-limit);
+  return {
+    retry_history: entries,
+    retry_history_total: total,
+    ...(total > entries.length ? { retry_history_truncated: true } : {}),
+  };
 }

@@ -62,5 +62,9 @@ export interface ProgramMetadata {
   total_expected: number;
   total_successful_documents: number;
   has_partial_failure: boolean;
+  /** The newest RETRY_HISTORY_INLINE_LIMIT runs, oldest first. */
   retry_history: RetryHistoryEntry[];
+  /** Every ended run, inlined or not: only grows, by one per retry. */
+  retry_history_total: number;
+  retry_history_truncated?: boolean;
 }

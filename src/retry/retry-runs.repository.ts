@@ -1,6 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import type { RetryHistoryEntry, RetryResults, RetryTriggerName, RetryTypeName } from '../events/catalogue';
+import type {
+  RetryHistoryEntry,
+  RetryHistoryWindow,
+  RetryResults,
+  RetryTriggerName,
+  RetryTypeName,
+} from '../events/catalogue';
 import { RetryRun, RetryRunStatusName } from './entities/retry-run.entity';
 
 export interface RunningRun {
@@ -39,6 +45,10 @@ export class RetryRunsRepository {
     return changed > 0;
   }
 
+  async recordSkipped(runId: string, skipped: number): Promise<void> {
+    await this.em.fork().nativeUpdate(RetryRun, { id: runId }, { skipped });
+  }
+
   /** A scheduled run that found nothing due leaves no trace: a round adds history only where it retried. */
   async discard(runId: string): Promise<void> {
     await this.em.fork().nativeDelete(RetryRun, { id: runId, status: 'running' });
@@ -49,12 +59,30 @@ export class RetryRunsRepository {
     return runs.map((r) => ({ id: r.id, program_id: r.programId, retry_type: r.retryType, trigger: r.trigger }));
   }
 
-  /** Ended runs, oldest first: metadata_json.retry_history. */
-  async history(programId: string): Promise<RetryHistoryEntry[]> {
-    const runs = await this.em
+  /**
+   * Ended runs for metadata_json.retry_history: the newest `limit`, oldest first, and how many there
+   * are in all (a program polled by a script for a month must not grow its JSON without bound).
+   */
+  async history(programId: string, limit: number): Promise<RetryHistoryWindow> {
+    const ended = { programId, status: { $ne: 'running' as const } };
+    // limit 0 would mean "no limit" to the ORM: nothing is inlined then, only counted.
+    if (limit === 0) return { entries: [], total: await this.em.fork().count(RetryRun, ended) };
+    const [runs, total] = await this.em.fork().findAndCount(RetryRun, ended, { orderBy: { id: 'desc' }, limit });
+    return { entries: runs.reverse().map((r) => toEntry(r, r.results)), total };
+  }
+
+  /** A program's runs, newest first, after the run `beforeId` (exclusive) when given. */
+  async page(programId: string, limit: number, beforeId?: string): Promise<RetryRun[]> {
+    return this.em
       .fork()
-      .find(RetryRun, { programId, status: { $ne: 'running' } }, { orderBy: { id: 'asc' } });
-    return runs.map((r) => toEntry(r, r.results));
+      .find(RetryRun, beforeId === undefined ? { programId } : { programId, id: { $lt: beforeId } }, {
+        orderBy: { id: 'desc' },
+        limit,
+      });
+  }
+
+  async one(programId: string, runId: string): Promise<RetryRun | null> {
+    return this.em.fork().findOne(RetryRun, { id: runId, programId });
   }
 
   /**

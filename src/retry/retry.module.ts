@@ -6,6 +6,7 @@ import { RetryRunsRepository } from './retry-runs.repository';
 import { RetryScheduler } from './retry.scheduler';
 import { RetryService } from './retry.service';
 import { InterruptedRuns } from './use-cases/interrupted-runs';
+import { ReadRetryRuns } from './use-cases/read-runs';
 import { RunRetry } from './use-cases/run-retry.use-case';
 
 /**
@@ -19,6 +20,7 @@ import { RunRetry } from './use-cases/run-retry.use-case';
     RetryService,
     RetryScheduler,
     RunRetry,
+    ReadRetryRuns,
     InterruptedRuns,
     RetryRunsRepository,
     ProgramLockRepository,

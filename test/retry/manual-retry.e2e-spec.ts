@@ -78,11 +78,13 @@ describe('manual retry', () => {
     }
     expect(res.body).toEqual({
       program_id: programId,
+      retry_id: expect.stringMatching(/^[1-9]\d*$/),
       retry_type: 'preprocessing',
       results: {
         preprocessing: { retried: 5, success: 4, failed: 1 },
         document: { retried: 4, success: 4, failed: 0 },
       },
+      skipped: 0,
       message: '재시도 완료',
     });
     const after = await finishAndCheck(t, programId, USER, files);

@@ -279,6 +279,17 @@ export async function expectProgramInvariants(ctx: InvariantContext, programId: 
   check(Array.isArray(m.retry_history), `retry_history is ${show(m.retry_history)}, expected an array`);
   if (Array.isArray(m.retry_history)) {
     m.retry_history.forEach((e: Json, n: number) => checkRetryEntry(e, n, check));
+    // #8 (SPEC §8.3): the window holds the newest runs; the total counts every run, inlined or not.
+    const total: unknown = m.retry_history_total;
+    check(
+      Number.isInteger(total) && (total as number) >= m.retry_history.length,
+      `retry_history_total is ${show(total)}, expected a whole number ≥ the ${m.retry_history.length} entries inlined`,
+    );
+    const cut = (total as number) > m.retry_history.length;
+    check(
+      cut ? m.retry_history_truncated === true : m.retry_history_truncated === undefined,
+      `retry_history_truncated is ${show(m.retry_history_truncated)} with ${m.retry_history.length} of ${show(total)} runs inlined`,
+    );
   }
 
   if (violations.length > 0) {

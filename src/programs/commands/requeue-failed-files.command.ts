@@ -10,6 +10,10 @@ export interface RequeueSelection {
   stages: FailureStage[];
   /** Scheduled rounds: only automatic-retry-eligible failures due by then. */
   due?: { dueBy: Date; maxAttempts: number };
+  /** A selected manual retry: only these source indexes … */
+  indexes?: number[];
+  /** … or only failures with these error codes. */
+  errorCodes?: string[];
 }
 
 /**

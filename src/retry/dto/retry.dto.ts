@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
-import { UserScopedQuery } from '../../common/dto/user-scoped.query';
-import type { RetryTypeName } from '../../events/catalogue';
+import { Allow, IsIn, IsOptional } from 'class-validator';
+import { PagedQuery, UserScopedQuery } from '../../common/dto/user-scoped.query';
+import type { RetryTriggerName, RetryTypeName } from '../../events/catalogue';
 
 export const RETRY_TYPES = ['preprocessing', 'document', 'all'] as const;
 
@@ -13,7 +13,37 @@ export class RetryQuery extends UserScopedQuery {
     context: { code: 'INVALID_RETRY_TYPE' },
   })
   retry_type?: RetryTypeName;
+
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'true',
+    description: 'false: answer 202 with the run id once its files are queued, and follow GET …/retries/{retry_id}',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'wait must be true or false', context: { code: 'INVALID_WAIT' } })
+  wait?: 'true' | 'false';
 }
+
+/** Checked by validateRetrySelection (one pass, one code) rather than per-field decorators. */
+export class RetryBodyDto {
+  @ApiPropertyOptional({
+    type: [Number],
+    description: 'only these source indexes (failed files of the chosen stages; others are counted in skipped)',
+    example: [0, 7],
+  })
+  @Allow()
+  indexes?: unknown;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'only failures with these error codes (not together with indexes)',
+    example: ['TIMEOUT'],
+  })
+  @Allow()
+  error_codes?: unknown;
+}
+
+export class RetryRunsQuery extends PagedQuery {}
 
 class StageCountsDto {
   @ApiProperty() retried!: number;
@@ -26,10 +56,42 @@ class RetryResultsDto {
   @ApiProperty({ type: StageCountsDto }) document!: StageCountsDto;
 }
 
-/** The seed's retry response. */
+/** The seed's retry response, with the run's id and what a selection skipped. */
 export class RetryResponseDto {
   @ApiProperty() program_id!: string;
+  @ApiProperty({ example: '42' }) retry_id!: string;
   @ApiProperty({ enum: RETRY_TYPES }) retry_type!: RetryTypeName;
   @ApiProperty({ type: RetryResultsDto }) results!: RetryResultsDto;
+  @ApiProperty({ description: 'selected indexes that were not failed files of the chosen stages' })
+  skipped!: number;
   @ApiProperty({ example: '재시도 완료' }) message!: string;
+}
+
+/** `wait=false`: the run has begun. */
+export class RetryAcceptedDto {
+  @ApiProperty() program_id!: string;
+  @ApiProperty({ example: '42' }) retry_id!: string;
+  @ApiProperty({ enum: ['running'] }) status!: 'running';
+  @ApiProperty() skipped!: number;
+}
+
+export const RETRY_RUN_STATUSES = ['running', 'finished', 'interrupted'] as const;
+
+/** One retry run (manual or scheduled). */
+export class RetryRunDto {
+  @ApiProperty({ example: '42' }) retry_id!: string;
+  @ApiProperty() program_id!: string;
+  @ApiProperty({ enum: RETRY_TYPES }) retry_type!: RetryTypeName;
+  @ApiProperty({ enum: ['manual', 'scheduled'] }) trigger!: RetryTriggerName;
+  @ApiProperty({ enum: RETRY_RUN_STATUSES }) status!: (typeof RETRY_RUN_STATUSES)[number];
+  @ApiProperty({ format: 'date-time' }) started_at!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) finished_at!: string | null;
+  @ApiProperty({ type: RetryResultsDto, description: 'while running: what its files have recorded so far' })
+  results!: RetryResultsDto;
+  @ApiProperty() skipped!: number;
+}
+
+export class RetryRunPageDto {
+  @ApiProperty({ type: [RetryRunDto] }) items!: RetryRunDto[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
 }

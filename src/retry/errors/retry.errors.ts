@@ -31,3 +31,9 @@ export class RetryInterruptedError extends DomainError {
     });
   }
 }
+
+export class RetryRunNotFoundError extends DomainError {
+  constructor() {
+    super('RETRY_NOT_FOUND', 404, 'no such retry run of this program');
+  }
+}

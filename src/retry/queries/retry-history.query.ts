@@ -1,9 +1,15 @@
 import { Query } from '@nestjs/cqrs';
-import type { RetryHistoryEntry } from '../../events/catalogue';
+import type { RetryHistoryWindow } from '../../events/catalogue';
 
-/** The program's ended retry runs, oldest first, as metadata_json.retry_history lists them. */
-export class RetryHistoryQuery extends Query<RetryHistoryEntry[]> {
-  constructor(readonly programId: string) {
+/**
+ * The program's ended retry runs as metadata_json.retry_history lists them: the newest `limit`,
+ * oldest first, with the count of all.
+ */
+export class RetryHistoryQuery extends Query<RetryHistoryWindow> {
+  constructor(
+    readonly programId: string,
+    readonly limit: number,
+  ) {
     super();
   }
 }

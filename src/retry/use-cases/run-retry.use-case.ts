@@ -22,6 +22,7 @@ import {
 } from '../errors/retry.errors';
 import { ProgramLockRepository } from '../lock/program-lock.repository';
 import { RetryRunsRepository } from '../retry-runs.repository';
+import type { RetrySelection } from '../dto/retry-selection';
 import { tallyAttempts } from '../tally.policy';
 
 const STAGES = {
@@ -41,11 +42,21 @@ export interface RetryRequest {
   trigger: RetryTriggerName;
   /** Scheduled rounds: only what is due by then, within the automatic attempts. */
   due?: { dueBy: Date; maxAttempts: number };
+  /** A selected manual retry: only these failed files. */
+  selection?: RetrySelection;
 }
 
 export interface RetryRunResult {
   runId: string;
   results: RetryResults;
+  skipped: number;
+}
+
+/** A run that has begun: its files are queued; `done` settles when they all have. */
+export interface StartedRetry {
+  runId: string;
+  skipped: number;
+  done: Promise<RetryRunResult>;
 }
 
 /** Until the first run has settled, its files belong to it. */
@@ -81,6 +92,16 @@ export class RunRetry implements OnModuleDestroy {
 
   /** The run and its counts; null when a scheduled retry found the program held or nothing due. */
   async run(req: RetryRequest): Promise<RetryRunResult | null> {
+    const started = await this.start(req);
+    return started ? started.done : null;
+  }
+
+  /**
+   * Begins a run: takes the lock, records the run and queues its files, then answers; the rest
+   * (waiting for the files, tallying, ending the run, releasing the lock) goes on in `done`. Null
+   * when a scheduled retry found the program held or nothing due.
+   */
+  async start(req: RetryRequest): Promise<StartedRetry | null> {
     const manual = req.trigger === 'manual';
     // Status first, without the lock: a first run that has not settled owns every file.
     const before = await this.queries.execute(new ProgramStatusQuery(req.programId));
@@ -96,55 +117,90 @@ export class RunRetry implements OnModuleDestroy {
       throw new RetryCapacityError(limit, RETRY_AFTER_SECONDS);
     }
     if (manual) this.manualRunning++;
-    try {
-      const program = await this.queries.execute(new ProgramStatusQuery(req.programId));
-      if (!program) throw new ProgramNotFoundError();
-      if (firstRunGoingOn(program.status)) return this.refuse(manual, req.programId);
-
-      const runId = await this.runs.start(req.programId, req.retryType, req.trigger);
-      const queued = await this.commands.execute(
-        new RequeueFailedFilesCommand({
-          programId: req.programId,
-          runId,
-          trigger: req.trigger,
-          retryType: req.retryType,
-          stages: [...STAGES[req.retryType]],
-          due: req.due,
-        }),
-      );
-      if (!manual && queued === 0) {
-        await this.runs.discard(runId);
-        return null;
-      }
-      if (queued > 0) this.events.publish(new FilesQueuedEvent(req.programId));
-      const stop = AbortSignal.any([lease.signal, this.stopping.signal]);
-      await this.waitForFiles(runId, stop);
-      if (stop.aborted) throw new RetryInterruptedError();
-
-      const results = tallyAttempts(await this.queries.execute(new RunAttemptsQuery(runId)));
-      // Summary first, then the run's end: see RefreshSummaryCommand.
-      // Ours and running: only the holder of the program lock ends a run, and that is this call.
-      const entry = await this.runs.entryOf(runId, results);
-      if (!entry) throw new Error(`retry run ${runId} ended while its holder still held the program lock`);
-      await this.commands.execute(new RefreshSummaryCommand(req.programId, entry));
-      await this.runs.end(runId, 'finished', results);
-      this.events.publish(new RetryFinishedEvent(req.programId, runId, req.trigger, 'finished', results));
-      this.logger.log(
-        {
-          program_id: req.programId,
-          run_id: runId,
-          trigger: req.trigger,
-          retry_type: req.retryType,
-          files: queued,
-          results,
-        },
-        `program ${req.programId} ${req.trigger} retry done`,
-      );
-      return { runId, results };
-    } finally {
+    const release = async () => {
       if (manual) this.manualRunning--;
       await lease.release();
+    };
+    let begun: { runId: string; queued: number; skipped: number } | null;
+    try {
+      begun = await this.begin(req, manual);
+    } catch (e) {
+      await release();
+      throw e;
     }
+    if (!begun) {
+      await release();
+      return null;
+    }
+    const { runId, queued, skipped } = begun;
+    const done = this.finish(req, runId, queued, skipped, lease.signal).finally(release);
+    return { runId, skipped, done };
+  }
+
+  private async begin(
+    req: RetryRequest,
+    manual: boolean,
+  ): Promise<{ runId: string; queued: number; skipped: number } | null> {
+    const program = await this.queries.execute(new ProgramStatusQuery(req.programId));
+    if (!program) throw new ProgramNotFoundError();
+    if (firstRunGoingOn(program.status)) return this.refuse(manual, req.programId);
+
+    const runId = await this.runs.start(req.programId, req.retryType, req.trigger);
+    const queued = await this.commands.execute(
+      new RequeueFailedFilesCommand({
+        programId: req.programId,
+        runId,
+        trigger: req.trigger,
+        retryType: req.retryType,
+        stages: [...STAGES[req.retryType]],
+        due: req.due,
+        indexes: req.selection?.indexes,
+        errorCodes: req.selection?.errorCodes,
+      }),
+    );
+    if (!manual && queued === 0) {
+      await this.runs.discard(runId);
+      return null;
+    }
+    // Selected indexes that were not failed files of the chosen stages (or do not exist).
+    const skipped = req.selection?.indexes ? req.selection.indexes.length - queued : 0;
+    if (skipped > 0) await this.runs.recordSkipped(runId, skipped);
+    if (queued > 0) this.events.publish(new FilesQueuedEvent(req.programId));
+    return { runId, queued, skipped };
+  }
+
+  private async finish(
+    req: RetryRequest,
+    runId: string,
+    queued: number,
+    skipped: number,
+    lockLost: AbortSignal,
+  ): Promise<RetryRunResult> {
+    const stop = AbortSignal.any([lockLost, this.stopping.signal]);
+    await this.waitForFiles(runId, stop);
+    if (stop.aborted) throw new RetryInterruptedError();
+
+    const results = tallyAttempts(await this.queries.execute(new RunAttemptsQuery(runId)));
+    // Summary first, then the run's end: see RefreshSummaryCommand.
+    // Ours and running: only the holder of the program lock ends a run, and that is this call.
+    const entry = await this.runs.entryOf(runId, results);
+    if (!entry) throw new Error(`retry run ${runId} ended while its holder still held the program lock`);
+    await this.commands.execute(new RefreshSummaryCommand(req.programId, entry));
+    await this.runs.end(runId, 'finished', results);
+    this.events.publish(new RetryFinishedEvent(req.programId, runId, req.trigger, 'finished', results));
+    this.logger.log(
+      {
+        program_id: req.programId,
+        run_id: runId,
+        trigger: req.trigger,
+        retry_type: req.retryType,
+        files: queued,
+        skipped,
+        results,
+      },
+      `program ${req.programId} ${req.trigger} retry done`,
+    );
+    return { runId, results, skipped };
   }
 
   private refuse(manual: boolean, programId: string): null {
