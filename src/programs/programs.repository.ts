@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { FailureBudget } from './dto/create-options';
+import type { FailureBudget } from './settle.policy';
 import { Injectable } from '@nestjs/common';
 import { isoUtc, slices } from '../database/sql';
 import type { ProgramMetadata, ProgramStatus } from './program.types';
@@ -17,6 +17,14 @@ export interface ProgramRow {
   metadata_text?: string;
   /** updated_at to the microsecond: changes with every write of the progress row. */
   version: string;
+}
+
+/** A row of the program list: the summary, the cursor position and the summary's file counts. */
+export interface ProgramListRow extends ProgramRow {
+  created_at_us: string;
+  created_at_ts: Date;
+  done: number;
+  failed: number;
 }
 
 export interface NewProgram {
@@ -123,26 +131,46 @@ export class ProgramsRepository {
     return rows[0];
   }
 
-  /** Newest first; keyset on (created_at, id) so pages stay stable while programs are created. */
-  /** Rows carry `created_at_us` (microsecond precision) for the next cursor. */
+  /**
+   * Newest first, optionally of one status; keyset on (created_at, id) so pages stay stable while
+   * programs are created. Rows carry `created_at_us` (microsecond precision) for the next cursor, and
+   * the file counts of the program's summary.
+   */
   async listOwned(
     userId: string,
     limit: number,
     after?: { c: string; i: string },
-  ): Promise<(ProgramRow & { created_at_us: string })[]> {
+    status?: ProgramStatus,
+  ): Promise<ProgramListRow[]> {
     const params: unknown[] = [userId];
-    let keyset = '';
+    let filters = '';
+    if (status) {
+      filters += ' AND s.status = ?';
+      params.push(status);
+    }
     if (after) {
-      keyset = 'AND (p.created_at, p.id) < (?::timestamptz, ?)';
+      filters += ' AND (p.created_at, p.id) < (?::timestamptz, ?)';
       params.push(after.c, after.i);
     }
     params.push(limit);
-    return this.em.execute<(ProgramRow & { created_at_us: string })[]>(
-      `SELECT ${SUMMARY_COLUMNS},
-         to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_us
-       FROM programs p JOIN program_states s ON s.program_id = p.id
-       WHERE p.user_id = ? ${keyset}
-       ORDER BY p.created_at DESC, p.id DESC LIMIT ?`,
+    // The counts come from metadata_json, never from program_files: a page of 100 programs of 100,000
+    // files each stays one small query. They are read only for the rows of the page (the inner LIMIT),
+    // and each summary is parsed once: json_to_record splits the top level, and only the two stage
+    // objects are looked into.
+    return this.em.execute<ProgramListRow[]>(
+      `SELECT l.*, COALESCE(m.total_successful_documents, 0) AS done,
+         COALESCE((m.preprocessing #>> '{summary,failed}')::int, 0)
+           + COALESCE((m.document_storage #>> '{summary,failed}')::int, 0) AS failed
+       FROM (SELECT ${SUMMARY_COLUMNS},
+               to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_us,
+               p.created_at AS created_at_ts
+             FROM programs p JOIN program_states s ON s.program_id = p.id
+             WHERE p.user_id = ?${filters}
+             ORDER BY p.created_at DESC, p.id DESC LIMIT ?) l
+       JOIN program_states s ON s.program_id = l.id
+       CROSS JOIN LATERAL json_to_record(s.metadata_json)
+         AS m(preprocessing json, document_storage json, total_successful_documents int)
+       ORDER BY l.created_at_ts DESC, l.id DESC`,
       params,
     );
   }
@@ -182,5 +210,28 @@ export class ProgramsRepository {
       [limit],
     );
     return rows.map((r) => r.program_id);
+  }
+
+  /**
+   * A program's webhook target, status and the two stage summaries of its metadata_json. Only the
+   * summaries leave the database: the failure lists beside them can be long, and no webhook carries them.
+   */
+  async notificationView(programId: string) {
+    if (!isProgramId(programId)) return undefined;
+    const rows = await this.em.execute<
+      {
+        webhook_url: string | null;
+        status: ProgramStatus;
+        preprocessing: Record<string, unknown> | null;
+        document_storage: Record<string, unknown> | null;
+      }[]
+    >(
+      `SELECT p.webhook_url, s.status,
+              s.metadata_json -> 'preprocessing' -> 'summary' AS preprocessing,
+              s.metadata_json -> 'document_storage' -> 'summary' AS document_storage
+       FROM programs p JOIN program_states s ON s.program_id = p.id WHERE p.id = ?`,
+      [programId],
+    );
+    return rows[0];
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../common/errors/domain.error';
 import { isCursorTimestamp } from '../common/paging/cursor';
@@ -8,14 +9,17 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { validateFailureBudget, validateWebhookUrl } from './dto/create-options';
 import { validateFileList } from './dto/file-list';
-import type { ProgramAcceptedDto, ProgramSummaryDto } from './dto/program.responses';
+import type { ExportFormat } from './dto/program-queries';
+import type { FileStoryDto, ProgramAcceptedDto, ProgramListItemDto, ProgramSummaryDto } from './dto/program.responses';
 import { IdempotencyConflictError, ProgramNotFoundError } from './errors/program.errors';
 import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
 import { ProgramFilesRepository } from './program-files.repository';
 import { FileWorker } from './work/file-worker.service';
 import { ProgramSummaryService } from './program-summary.service';
-import type { FailureStage } from './program.types';
-import { isProgramId, ProgramRow, ProgramsRepository } from './programs.repository';
+import type { FailureStage, ProgramStatus } from './program.types';
+import { isProgramId, ProgramListRow, ProgramRow, ProgramsRepository } from './programs.repository';
+import { FailureExport, type FailureExportStream } from './use-cases/export-failures';
+import { FileStory } from './use-cases/file-story';
 
 // 24 hex characters: the shape isProgramId accepts.
 export const newProgramId = (): string => `prog_${randomBytes(12).toString('hex')}`;
@@ -34,13 +38,19 @@ const isListCursor = (v: Record<string, unknown>): v is { c: string; i: string }
 export class ProgramsService {
   private readonly logger = new Logger(ProgramsService.name);
   private readonly bodies = new Map<string, { version: string; body: string }>();
+  private readonly story: FileStory;
+  private readonly export: FailureExport;
 
   constructor(
     private readonly programs: ProgramsRepository,
     private readonly files: ProgramFilesRepository,
     private readonly worker: FileWorker,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    queries: QueryBus,
+  ) {
+    this.story = new FileStory(programs, files, queries, config.s3.bucket);
+    this.export = new FailureExport(programs, files, config.s3.bucket);
+  }
 
   async create(
     userId: string,
@@ -115,13 +125,19 @@ export class ProgramsService {
     return { body, version: row.version };
   }
 
-  async list(userId: string, limit: number, cursor?: string): Promise<Page<ProgramSummaryDto>> {
+  /** The cursor holds only the position: the client sends the same `status` again with it. */
+  async list(
+    userId: string,
+    limit: number,
+    cursor?: string,
+    status?: ProgramStatus,
+  ): Promise<Page<ProgramListItemDto>> {
     const after = decodeCursor(cursor, isListCursor);
-    const rows = await this.programs.listOwned(userId, limit + 1, after);
+    const rows = await this.programs.listOwned(userId, limit + 1, after, status);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map(toSummary),
+      items: page.map(toListItem),
       next_cursor: rows.length > limit && last ? encodeCursor({ c: last.created_at_us, i: last.id }) : null,
     };
   }
@@ -142,6 +158,19 @@ export class ProgramsService {
     }));
   }
 
+  fileStory(programId: string, userId: string, sourceIndex: number): Promise<FileStoryDto> {
+    return this.story.read(programId, userId, sourceIndex);
+  }
+
+  exportFailures(
+    programId: string,
+    userId: string,
+    format: ExportFormat,
+    stage: FailureStage | undefined,
+  ): Promise<FailureExportStream> {
+    return this.export.open(programId, userId, format, stage);
+  }
+
   private replay(existing: ProgramRow, requestHash: string): ProgramAcceptedDto {
     if (existing.request_hash !== requestHash) throw new IdempotencyConflictError();
     return { program_id: existing.id, status: existing.status, total_files: existing.total_files };
@@ -158,4 +187,8 @@ function toSummary(r: ProgramRow): ProgramSummaryDto {
     created_at: r.created_at,
     updated_at: r.updated_at,
   };
+}
+
+function toListItem(r: ProgramListRow): ProgramListItemDto {
+  return { ...toSummary(r), counts: { done: r.done, failed: r.failed, pending: r.total_files - r.done - r.failed } };
 }

@@ -1,9 +1,5 @@
 import { InvalidRequestError } from '../../common/errors/domain.error';
-
-export interface FailureBudget {
-  maxFailedRatio: number;
-  minFiles: number;
-}
+import type { FailureBudget } from '../settle.policy';
 
 const MAX_URL_LENGTH = 2048;
 

@@ -7,3 +7,10 @@ export class IdempotencyConflictError extends DomainError {
     super('IDEMPOTENCY_CONFLICT', 409, 'this Idempotency-Key was already used with a different request body');
   }
 }
+
+/** The program exists and is the caller's, but has no file at that source index. */
+export class FileNotFoundError extends DomainError {
+  constructor() {
+    super('FILE_NOT_FOUND', 404, 'the program has no file at this index');
+  }
+}
