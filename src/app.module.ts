@@ -12,6 +12,7 @@ import { ormConfig } from './database/orm.config';
 import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PreprocessingModule } from './preprocessing/preprocessing.module';
 import { ProgramsModule } from './programs/programs.module';
 import { RetryModule } from './retry/retry.module';
@@ -39,6 +40,7 @@ export class AppModule {
         PreprocessingModule,
         DocumentsModule,
         RetryModule,
+        NotificationsModule,
         HealthModule,
       ],
     };

@@ -75,6 +75,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly webhookDeliveries = new Counter({
+    name: 'ingest_webhook_deliveries_total',
+    help: 'Webhook tries by event (program.settled, retry.finished) and outcome (delivered, retry, failed)',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -112,6 +119,11 @@ export class MetricsService {
 
   schedulerLagged(seconds: number): void {
     this.schedulerLag.set(Math.max(0, seconds));
+  }
+
+  /** `retry`: a try failed and another is due; `failed`: given up (out of tries, or the host no longer allowed). */
+  webhookDelivery(event: string, outcome: 'delivered' | 'retry' | 'failed'): void {
+    this.webhookDeliveries.inc({ event, outcome });
   }
 
   /** Wraps one file's trip through the pipeline in the in-flight gauge. */

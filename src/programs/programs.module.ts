@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ProgramNotificationHandler } from './handlers/notification-support.handlers';
 import { PROGRAMS_HANDLERS } from './handlers/retry-support.handlers';
 import { ProgramFilesRepository } from './program-files.repository';
 import { ProgramSummaryService } from './program-summary.service';
@@ -20,6 +21,7 @@ import { FileWorker } from './work/file-worker.service';
     ProgramsService,
     FileWorker,
     ...PROGRAMS_HANDLERS,
+    ProgramNotificationHandler,
   ],
 })
 export class ProgramsModule {}
