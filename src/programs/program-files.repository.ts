@@ -8,6 +8,7 @@ import type { AttemptTrigger, RetryTriggerName } from '../events/catalogue';
 import { planRetry, type BackoffSettings } from '../retry/backoff.policy';
 import type { RequeueSelection } from './commands/requeue-failed-files.command';
 import type { FailureStage, FileState } from './program.types';
+import { BUDGET_EXCEEDED, CANCELLED } from './settle.policy';
 import type { AttemptTally } from './queries/run-progress.query';
 import type { FileOutcome } from './work/file-outcome';
 
@@ -64,7 +65,10 @@ export interface ClaimedFile {
   processed_s3_path: string | null;
 }
 
-export type StateCounts = Record<FileState, number>;
+/** Files by state, and of the preprocessing failures those a cancel or the budget stopped. */
+export type StateCounts = Record<FileState, number> & { cancelled: number; overBudget: number };
+
+export type StopCode = typeof CANCELLED | typeof BUDGET_EXCEEDED;
 
 const STAGE_STATE: Record<FailureStage, FileState> = {
   preprocessing: 'preprocessing_failed',
@@ -359,23 +363,100 @@ export class ProgramFilesRepository {
   }
 
   async countByState(programId: string): Promise<StateCounts> {
-    const rows = await this.em.execute<{ state: FileState; n: number }[]>(
-      `SELECT state, count(*)::int AS n FROM program_files WHERE program_id = ? GROUP BY state`,
+    const rows = await this.em.execute<{ state: FileState; n: number; cancelled: number; over_budget: number }[]>(
+      `SELECT state, count(*)::int AS n,
+              count(*) FILTER (WHERE error_code = '${CANCELLED}')::int AS cancelled,
+              count(*) FILTER (WHERE error_code = '${BUDGET_EXCEEDED}')::int AS over_budget
+       FROM program_files WHERE program_id = ? GROUP BY state`,
       [programId],
     );
-    const counts: StateCounts = { pending: 0, processing: 0, done: 0, preprocessing_failed: 0, document_failed: 0 };
-    for (const r of rows) counts[r.state] = r.n;
+    const counts: StateCounts = {
+      pending: 0,
+      processing: 0,
+      done: 0,
+      preprocessing_failed: 0,
+      document_failed: 0,
+      cancelled: 0,
+      overBudget: 0,
+    };
+    for (const r of rows) {
+      counts[r.state] = r.n;
+      // The stops are preprocessing failures; a Document failure never carries their codes.
+      if (r.state === 'preprocessing_failed') {
+        counts.cancelled = r.cancelled;
+        counts.overBudget = r.over_budget;
+      }
+    }
     return counts;
   }
 
   /**
+   * Stops a program's first run (cancel, or its failure budget spent): every file not yet settled
+   * becomes a preprocessing failure with `code`, not retryable. In one transaction, under the lock of
+   * the program's progress row (so it cannot settle meanwhile), in two statements:
+   *  1. every unsettled file's epoch moves on, in index order like every multi-row locker here. Its
+   *     row locks wait for fenced writes in flight (a Document insert holds its file's row FOR SHARE)
+   *     and, once taken, refuse every later one: nothing is written under the old leases after this;
+   *  2. a fresh snapshot (read committed: one per statement) sees every Document those writes stored,
+   *     and such a file is done, not stopped — done is never undone.
+   * Returns how many files were stopped, or undefined when the first run was over already.
+   */
+  async stopUnsettled(programId: string, code: StopCode, error: string): Promise<number | undefined> {
+    return this.em.transactional(async (tem) => {
+      const state = await tem.execute<{ status: string }[]>(
+        `SELECT status FROM program_states WHERE program_id = ? FOR UPDATE`,
+        [programId],
+      );
+      if (state[0]?.status !== 'pending' && state[0]?.status !== 'processing') return undefined;
+      await tem.execute(
+        `WITH l AS (
+           SELECT source_index FROM program_files WHERE program_id = ? AND state IN ${UNSETTLED}
+           ORDER BY source_index FOR NO KEY UPDATE)
+         UPDATE program_files f SET epoch = f.epoch + 1, lease_owner = NULL, lease_expires_at = NULL
+         FROM l WHERE f.program_id = ? AND f.source_index = l.source_index`,
+        [programId, programId],
+      );
+      const rows = await tem.execute<{ stopped: boolean }[]>(
+        `UPDATE program_files f SET
+           state = CASE WHEN d.s3_path IS NULL THEN 'preprocessing_failed' ELSE 'done' END,
+           processed_s3_path = COALESCE(d.s3_path, f.processed_s3_path),
+           error = CASE WHEN d.s3_path IS NULL THEN ? END,
+           error_code = CASE WHEN d.s3_path IS NULL THEN ? END,
+           retryable = CASE WHEN d.s3_path IS NULL THEN false END,
+           failed_at = CASE WHEN d.s3_path IS NULL THEN now() END,
+           next_retry_at = NULL, exhausted = false, resume_from = NULL, updated_at = now()
+         FROM program_files f2 LEFT JOIN documents d
+           ON d.program_id = f2.program_id AND d.source_index = f2.source_index
+         WHERE f2.program_id = ? AND f2.state IN ${UNSETTLED}
+           AND f.program_id = f2.program_id AND f.source_index = f2.source_index
+         RETURNING d.s3_path IS NULL AS stopped`,
+        [error, code, programId],
+      );
+      return rows.filter((r) => r.stopped).length;
+    });
+  }
+
+  /** Files of a program settled so far, and how many of them failed: the failure budget's measure. */
+  async settledShare(programId: string): Promise<{ settled: number; failed: number }> {
+    const rows = await this.em.execute<{ settled: number; failed: number }[]>(
+      `SELECT count(*) FILTER (WHERE state NOT IN ${UNSETTLED})::int AS settled,
+              count(*) FILTER (WHERE state IN ('preprocessing_failed', 'document_failed'))::int AS failed
+       FROM program_files WHERE program_id = ?`,
+      [programId],
+    );
+    return rows[0];
+  }
+
+  /**
    * Programs with at least one failure the scheduler may retry now, longest overdue first, leaving
-   * out programs whose first run is not over (that run owns their files).
+   * out programs whose first run is not over (that run owns their files) and programs someone or
+   * their budget stopped (only a person resumes those).
    */
   async programsWithDueRetries(due: { dueBy: Date; maxAttempts: number }, limit: number): Promise<string[]> {
     const rows = await this.em.execute<{ program_id: string }[]>(
       `SELECT f.program_id FROM program_files f
-       JOIN program_states s ON s.program_id = f.program_id AND s.status NOT IN ('pending', 'processing')
+       JOIN program_states s ON s.program_id = f.program_id
+        AND s.status NOT IN ('pending', 'processing', 'cancelled', 'aborted')
        WHERE f.state IN ('preprocessing_failed', 'document_failed') AND ${automaticRetryEligible('f.')}
          AND f.next_retry_at <= ?::timestamptz
        GROUP BY f.program_id ORDER BY min(f.next_retry_at) LIMIT ?`,

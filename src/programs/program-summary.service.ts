@@ -8,6 +8,7 @@ import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
 import { ProgramFilesRepository } from './program-files.repository';
 import type { ProgramMetadata, ProgramStatus } from './program.types';
 import { ProgramsRepository } from './programs.repository';
+import { settledStatus } from './settle.policy';
 
 export type SummaryWrite = 'progress' | 'settle' | 'retry';
 
@@ -78,7 +79,7 @@ export class ProgramSummaryService {
       has_partial_failure: hasPartialFailure,
       ...retryHistory(history, ending, this.config.retryHistoryInlineLimit),
     };
-    const settled: ProgramStatus = hasPartialFailure ? 'completed_with_failures' : 'completed';
+    const settled: ProgramStatus = settledStatus(counts);
     if (mode === 'retry') {
       await this.programs.writeSummary(programId, metadata, { status: settled, onlyWhileRunning: false });
       return settled;

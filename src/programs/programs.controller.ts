@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -17,15 +18,26 @@ import { CorrelationId } from '../common/http/correlation-id';
 import { logMessage } from '../database/sql';
 import { CreateProgramDto } from './dto/create-program.dto';
 import { ExportFailuresQuery, FailuresQuery, FileParams, ListProgramsQuery } from './dto/program-queries';
-import { FailurePageDto, FileStoryDto, ProgramAcceptedDto, ProgramDto, ProgramPageDto } from './dto/program.responses';
+import {
+  FailurePageDto,
+  FileStoryDto,
+  ProgramAcceptedDto,
+  ProgramCancelledDto,
+  ProgramDto,
+  ProgramPageDto,
+} from './dto/program.responses';
 import { ProgramsService } from './programs.service';
+import { CancelProgram } from './use-cases/cancel-program';
 
 @ApiTags('programs')
 @Controller('v1/programs')
 export class ProgramsController {
   private readonly logger = new Logger(ProgramsController.name);
 
-  constructor(private readonly programs: ProgramsService) {}
+  constructor(
+    private readonly programs: ProgramsService,
+    private readonly cancels: CancelProgram,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -134,5 +146,18 @@ export class ProgramsController {
   @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND, FILE_NOT_FOUND' })
   fileStory(@Param() p: FileParams, @Query() q: UserScopedQuery): Promise<FileStoryDto> {
     return this.programs.fileStory(p.programId, q.user_id, Number(p.index));
+  }
+
+  @Post(':programId/cancel')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'stop the first run: unsettled files become CANCELLED failures and the program settles cancelled',
+  })
+  @ApiAcceptedResponse({ type: ProgramCancelledDto })
+  @ApiBadRequestResponse({ description: 'INVALID_USER_ID' })
+  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'PROGRAM_NOT_RUNNING: the first run has settled already' })
+  cancel(@Param('programId') programId: string, @Query() q: UserScopedQuery): Promise<ProgramCancelledDto> {
+    return this.cancels.cancel(programId, q.user_id);
   }
 }

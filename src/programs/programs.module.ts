@@ -6,7 +6,10 @@ import { ProgramSummaryService } from './program-summary.service';
 import { ProgramsController } from './programs.controller';
 import { ProgramsRepository } from './programs.repository';
 import { ProgramsService } from './programs.service';
+import { CancelProgram } from './use-cases/cancel-program';
+import { BudgetWatch } from './work/budget-watch';
 import { FileWorker } from './work/file-worker.service';
+import { ProgramSettler } from './work/program-settler';
 
 /**
  * Programs and their per-file state: the API, the leases and the workers that settle files, and
@@ -20,6 +23,9 @@ import { FileWorker } from './work/file-worker.service';
     ProgramSummaryService,
     ProgramsService,
     FileWorker,
+    ProgramSettler,
+    BudgetWatch,
+    CancelProgram,
     ...PROGRAMS_HANDLERS,
     ProgramNotificationHandler,
   ],

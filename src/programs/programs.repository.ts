@@ -234,4 +234,19 @@ export class ProgramsRepository {
     );
     return rows[0];
   }
+
+  /** The program's failure budget (none: undefined) and status, for whoever works its first run. */
+  async budgetOf(programId: string): Promise<{ budget?: FailureBudget; status: ProgramStatus } | undefined> {
+    const rows = await this.em.execute<{ ratio: number | null; min_files: number | null; status: ProgramStatus }[]>(
+      `SELECT p.failure_budget_ratio AS ratio, p.failure_budget_min_files AS min_files, s.status
+       FROM programs p JOIN program_states s ON s.program_id = p.id WHERE p.id = ?`,
+      [programId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      status: r.status,
+      budget: r.ratio === null ? undefined : { maxFailedRatio: Number(r.ratio), minFiles: r.min_files ?? 0 },
+    };
+  }
 }

@@ -21,7 +21,7 @@ export interface InvariantContext {
   files?: readonly string[];
 }
 
-const FINAL_STATUSES = ['completed', 'completed_with_failures'];
+const FINAL_STATUSES = ['completed', 'completed_with_failures', 'cancelled', 'aborted'];
 const PAGE_LIMIT = 1000;
 const S3_CONCURRENCY = 16;
 const MAX_REPORTED = 200;
@@ -85,7 +85,7 @@ export async function expectProgramInvariants(ctx: InvariantContext, programId: 
   if (!FINAL_STATUSES.includes(program.status)) {
     // Nothing else holds while the program is being worked on: stop here.
     throw new Error(
-      `program ${programId}: status is ${show(program.status)}, expected completed or completed_with_failures ` +
+      `program ${programId}: status is ${show(program.status)}, expected a settled status ` +
         `(invariants hold only once it is no longer being worked on)`,
     );
   }
@@ -127,13 +127,23 @@ export async function expectProgramInvariants(ctx: InvariantContext, programId: 
     m.has_partial_failure === anyFailed,
     `#5 has_partial_failure is ${show(m.has_partial_failure)} but preprocessing.failed + document_storage.failed = ${pre.failed + doc.failed}`,
   );
-  check(
-    program.status === (m.has_partial_failure === true ? 'completed_with_failures' : 'completed'),
-    `#5 status is ${program.status} but has_partial_failure is ${show(m.has_partial_failure)}`,
-  );
 
   // ---- failures: the complete lists --------------------------------------------------
   const all = await fetchAllPages(ctx, `/v1/programs/${encodeURIComponent(programId)}/failures`, userId, {}, total);
+  // #5 (SPEC §8.4): a program stopped by its budget is aborted, one stopped by a person cancelled,
+  // while any file carries that stop; any other ends completed_with_failures exactly when it failed.
+  const stops = new Set(all.map((f) => f.error_code));
+  const expectedStatus = stops.has('BUDGET_EXCEEDED')
+    ? 'aborted'
+    : stops.has('CANCELLED')
+      ? 'cancelled'
+      : m.has_partial_failure === true
+        ? 'completed_with_failures'
+        : 'completed';
+  check(
+    program.status === expectedStatus,
+    `#5 status is ${program.status}, expected ${expectedStatus} (has_partial_failure ${show(m.has_partial_failure)})`,
+  );
   const preList = await fetchAllPages(
     ctx,
     `/v1/programs/${encodeURIComponent(programId)}/failures`,

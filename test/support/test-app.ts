@@ -122,7 +122,7 @@ export async function waitForProgram(
   for (;;) {
     const res = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: userId });
     if (res.status !== 200) throw new Error(`GET program answered ${res.status}: ${JSON.stringify(res.body)}`);
-    if (res.body.status === 'completed' || res.body.status === 'completed_with_failures')
+    if (['completed', 'completed_with_failures', 'cancelled', 'aborted'].includes(res.body.status as string))
       return res.body as ProgramBody;
     if (Date.now() > deadline) throw new Error(`program ${programId} still ${res.body.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));

@@ -99,3 +99,9 @@ export class FileStoryDto {
   @ApiProperty({ type: [FileAttemptDto], description: 'every pass ever made, oldest first' })
   attempts!: FileAttemptDto[];
 }
+
+export class ProgramCancelledDto {
+  @ApiProperty() program_id!: string;
+  @ApiProperty({ enum: PROGRAM_STATUSES, description: 'cancelled, unless every file had settled already' })
+  status!: ProgramStatus;
+}

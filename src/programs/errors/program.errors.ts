@@ -14,3 +14,10 @@ export class FileNotFoundError extends DomainError {
     super('FILE_NOT_FOUND', 404, 'the program has no file at this index');
   }
 }
+
+/** Cancel of a program whose first run has settled already: there is nothing left to stop. */
+export class ProgramNotRunningError extends DomainError {
+  constructor() {
+    super('PROGRAM_NOT_RUNNING', 409, 'the program is not running: its first run has settled');
+  }
+}

@@ -12,13 +12,15 @@ import { isConnectionError, logMessage } from '../../database/sql';
 import { LoadProcessedJsonCommand } from '../../documents/commands/load-processed-json.command';
 import { StoreDocumentCommand } from '../../documents/commands/store-document.command';
 import { DocumentOfFileQuery } from '../../documents/queries/document-of-file.query';
-import { FileSettledEvent, ProgramSettledEvent, type FileRef, type ProcessedFileSummary } from '../../events/catalogue';
+import { FileSettledEvent, type FileRef, type ProcessedFileSummary } from '../../events/catalogue';
 import { MetricsService } from '../../metrics/metrics.service';
 import { PreprocessFileCommand } from '../../preprocessing/commands/preprocess-file.command';
 import { ClaimedFile, ProgramFilesRepository } from '../program-files.repository';
 import { ProgramSummaryService } from '../program-summary.service';
 import { ProgramsRepository } from '../programs.repository';
+import { BudgetWatch } from './budget-watch';
 import { FileOutcome, needsNewJson } from './file-outcome';
+import { ProgramSettler } from './program-settler';
 
 // How often an idle replica looks for programs with work (a replica that queues work here wakes at
 // once; work queued elsewhere is found within this).
@@ -61,6 +63,8 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly files: ProgramFilesRepository,
     private readonly programs: ProgramsRepository,
     private readonly summary: ProgramSummaryService,
+    private readonly settler: ProgramSettler,
+    private readonly budgets: BudgetWatch,
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     private readonly events: EventBus,
@@ -145,6 +149,9 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async drain(programId: string): Promise<void> {
     const draining = new AbortController();
     const progress = this.reportProgress(programId, draining.signal);
+    await this.budgets.begin(programId, () => {
+      for (const h of this.held.values()) if (h.file.program_id === programId) h.lost.abort();
+    });
     try {
       await forEachBounded(this.claims(programId), this.config.processing.concurrency, this.stopping.signal, (held) =>
         this.metrics.track(() => this.work(held)),
@@ -161,6 +168,7 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
           )
           .catch(() => undefined);
       draining.abort();
+      this.budgets.end(programId);
       await progress;
     }
     await this.settleIfDone(programId);
@@ -202,6 +210,7 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
         this.fenced(file);
         return;
       }
+      if (file.run_id === null) this.budgets.observe(file.program_id, outcome.kind !== 'done');
       this.events.publish(
         new FileSettledEvent(
           file.program_id,
@@ -330,19 +339,8 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Settles the first run once no file is left unsettled; whoever gets there first settles it, once. */
-  private async settleIfDone(programId: string): Promise<void> {
-    if (await this.files.hasUnsettled(programId)) return;
-    const program = await this.programs.findById(programId);
-    if (!program || (program.status !== 'pending' && program.status !== 'processing')) return;
-    const status = await this.summary.refresh(programId, program.total_files, 'settle');
-    if (!status) return;
-    const seconds = (Date.now() - Date.parse(program.created_at)) / 1000;
-    this.logger.log(
-      { program_id: programId, status, files: program.total_files, seconds },
-      `program ${programId} ${status}`,
-    );
-    this.events.publish(new ProgramSettledEvent(programId, status, seconds));
+  private settleIfDone(programId: string): Promise<void> {
+    return this.settler.settleIfDone(programId);
   }
 
   /** While this replica works a program's first run, its metadata_json shows progress every 2 s. */
