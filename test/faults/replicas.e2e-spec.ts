@@ -121,14 +121,21 @@ describe('replicas sharing one program', () => {
       await h.s3.send(new PutObjectCommand({ Bucket: h.sourceBucket, Key: s.key, Body: s.body as string }));
     }
     const gate = await gateDocuments(h.db);
-    const retry = fetch(`${holder.baseUrl}/v1/programs/${programId}/retry?user_id=${USER}&retry_type=preprocessing`, {
-      method: 'POST',
-    }).catch(() => undefined);
+    // wait=false: the answer names the run, which is then followed as a resource on the other replica.
+    const accepted = await fetch(
+      `${holder.baseUrl}/v1/programs/${programId}/retry?user_id=${USER}&retry_type=preprocessing&wait=false`,
+      { method: 'POST' },
+    );
+    expect(accepted.status).toBe(202);
+    const { retry_id: retryId } = (await accepted.json()) as { retry_id: string };
+    const runOf = async () =>
+      (await (await fetch(`${other.baseUrl}/v1/programs/${programId}/retries/${retryId}?user_id=${USER}`)).json()) as {
+        status: string;
+        results: { preprocessing: unknown };
+      };
     await h.waitFor(async () => (await documentsAtGate(h.db)) >= 1, 'retry files in flight');
-    const run = await h.db.query(`SELECT id::text AS id, status FROM retry_runs WHERE program_id = $1`, [programId]);
-    expect(run.rows).toEqual([{ id: expect.any(String), status: 'running' }]);
+    expect((await runOf()).status).toBe('running');
     await holder.killGroup();
-    await retry;
     await gate.release();
     await clearDocumentFaults(h.db);
 
@@ -139,10 +146,9 @@ describe('replicas sharing one program', () => {
       'run interrupted and listed in the history',
       60_000,
     );
-    const status = await h.db.query(`SELECT status FROM retry_runs WHERE id = $1`, [run.rows[0].id]);
-    expect(status.rows[0].status).toBe('interrupted');
-    const ended = await h.db.query(`SELECT results FROM retry_runs WHERE id = $1`, [run.rows[0].id]);
-    expect(ended.rows[0].results.preprocessing).toEqual({ retried: 50, success: 50, failed: 0 });
+    const ended = await runOf();
+    expect(ended.status).toBe('interrupted');
+    expect(ended.results.preprocessing).toEqual({ retried: 50, success: 50, failed: 0 });
     const program = await h.getProgram(other, programId, USER);
     expect(program.status).toBe('completed');
     expect(program.metadata_json.retry_history).toHaveLength(1);

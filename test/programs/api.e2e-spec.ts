@@ -295,9 +295,37 @@ describe('programs API', () => {
         'GET /v1/programs/{programId}',
         'GET /v1/programs/{programId}/failures',
         'GET /v1/programs/{programId}/documents',
+        'POST /v1/programs/{programId}/retry',
+        'GET /v1/programs/{programId}/retries',
+        'GET /v1/programs/{programId}/retries/{retryId}',
+        'GET /v1/programs/{programId}/files/{index}',
+        'GET /v1/programs/{programId}/failures/export',
+        'POST /v1/programs/{programId}/cancel',
         'GET /health/live',
         'GET /health/ready',
       ]),
+    );
+    // The answers a generated client needs, errors included.
+    const answers = (method: string, path: string) =>
+      Object.keys((res.body.paths[path][method] as { responses: Record<string, unknown> }).responses).sort();
+    expect(answers('post', '/v1/programs/{programId}/retry')).toEqual([
+      '200',
+      '202',
+      '400',
+      '404',
+      '409',
+      '429',
+      '503',
+    ]);
+    expect(answers('get', '/v1/programs/{programId}/retries/{retryId}')).toEqual(['200', '404']);
+    expect(answers('get', '/v1/programs/{programId}/files/{index}')).toEqual(['200', '400', '404']);
+    expect(answers('post', '/v1/programs/{programId}/cancel')).toEqual(['202', '400', '404', '409']);
+    const schemas = res.body.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
+    expect(Object.keys(schemas.RetryRunDto.properties ?? {})).toEqual(
+      expect.arrayContaining(['retry_id', 'status', 'started_at', 'finished_at', 'results', 'skipped']),
+    );
+    expect(Object.keys(schemas.CreateProgramDto.properties ?? {})).toEqual(
+      expect.arrayContaining(['name', 'files', 'failure_budget', 'webhook_url']),
     );
     const ui = await request(t.server).get('/docs/');
     expect(ui.status).toBe(200);
