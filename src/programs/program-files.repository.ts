@@ -471,6 +471,7 @@ export class ProgramFilesRepository {
     stage: FailureStage | undefined,
     afterIndex: number,
     limit: number,
+    errorCode?: string,
   ): Promise<FailureRow[]> {
     const states = stage ? [STAGE_STATE[stage]] : [STAGE_STATE.preprocessing, STAGE_STATE.document];
     return this.em.execute<FailureRow[]>(
@@ -479,8 +480,20 @@ export class ProgramFilesRepository {
          ${isoUtc('failed_at')} AS failed_at, ${isoUtc('next_retry_at')} AS next_retry_at, exhausted
        FROM program_files
        WHERE program_id = ? AND state IN (${states.map(() => '?').join(', ')}) AND source_index > ?
+         ${errorCode === undefined ? '' : 'AND error_code = ?'}
        ORDER BY source_index LIMIT ?`,
-      [programId, ...states, afterIndex, limit],
+      [programId, ...states, afterIndex, ...(errorCode === undefined ? [] : [errorCode]), limit],
+    );
+  }
+
+  /** How many failures of each stage carry each error code, most common first. */
+  async failureCounts(programId: string): Promise<{ stage: FailureStage; error_code: string; count: number }[]> {
+    return this.em.execute(
+      `SELECT CASE state WHEN 'preprocessing_failed' THEN 'preprocessing' ELSE 'document' END AS stage,
+              error_code, count(*)::int AS count
+       FROM program_files WHERE program_id = ? AND state IN ('preprocessing_failed', 'document_failed')
+       GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+      [programId],
     );
   }
 

@@ -19,6 +19,7 @@ import { logMessage } from '../database/sql';
 import { CreateProgramDto } from './dto/create-program.dto';
 import { ExportFailuresQuery, FailuresQuery, FileParams, ListProgramsQuery } from './dto/program-queries';
 import {
+  FailureCountsDto,
   FailurePageDto,
   FileStoryDto,
   ProgramAcceptedDto,
@@ -85,8 +86,19 @@ export class ProgramsController {
 
   @Get(':programId/failures')
   @ApiOkResponse({ type: FailurePageDto })
+  @ApiBadRequestResponse({ description: 'INVALID_STAGE, INVALID_ERROR_CODE, INVALID_LIMIT, INVALID_CURSOR' })
+  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND' })
   failures(@Param('programId') programId: string, @Query() q: FailuresQuery): Promise<FailurePageDto> {
-    return this.programs.failures(programId, q.user_id, q.stage, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
+    return this.programs.failures(programId, q.user_id, q.stage, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor, q.error_code);
+  }
+
+  @Get(':programId/failures/counts')
+  @ApiOperation({ summary: 'failures counted by stage and error code (all of them, not only the inline ones)' })
+  @ApiOkResponse({ type: FailureCountsDto })
+  @ApiBadRequestResponse({ description: 'INVALID_USER_ID' })
+  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND' })
+  failureCounts(@Param('programId') programId: string, @Query() q: UserScopedQuery): Promise<FailureCountsDto> {
+    return this.programs.failureCounts(programId, q.user_id);
   }
 
   @Get(':programId/failures/export')

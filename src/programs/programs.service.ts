@@ -10,7 +10,13 @@ import { APP_CONFIG } from '../config/config.module';
 import { validateFailureBudget, validateWebhookUrl } from './dto/create-options';
 import { validateFileList } from './dto/file-list';
 import type { ExportFormat } from './dto/program-queries';
-import type { FileStoryDto, ProgramAcceptedDto, ProgramListItemDto, ProgramSummaryDto } from './dto/program.responses';
+import type {
+  FailureCountsDto,
+  FileStoryDto,
+  ProgramAcceptedDto,
+  ProgramListItemDto,
+  ProgramSummaryDto,
+} from './dto/program.responses';
 import { IdempotencyConflictError, ProgramNotFoundError } from './errors/program.errors';
 import { toDocumentRecord, toPreprocessingRecord } from './failure-records';
 import { ProgramFilesRepository } from './program-files.repository';
@@ -148,14 +154,20 @@ export class ProgramsService {
     stage: FailureStage | undefined,
     limit: number,
     cursor?: string,
+    errorCode?: string,
   ): Promise<Page<Record<string, unknown>>> {
     if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError();
-    const rows = await this.files.failures(programId, stage, indexAfter(cursor), limit + 1);
+    const rows = await this.files.failures(programId, stage, indexAfter(cursor), limit + 1, errorCode);
     const bucket = this.config.s3.bucket;
     return pageBySourceIndex(rows, limit, (r) => ({
       stage: r.stage,
       ...(r.stage === 'preprocessing' ? toPreprocessingRecord(r) : toDocumentRecord(r, programId, bucket)),
     }));
+  }
+
+  async failureCounts(programId: string, userId: string): Promise<FailureCountsDto> {
+    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError();
+    return { items: await this.files.failureCounts(programId) };
   }
 
   fileStory(programId: string, userId: string, sourceIndex: number): Promise<FileStoryDto> {

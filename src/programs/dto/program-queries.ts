@@ -3,6 +3,9 @@ import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { PagedQuery, UserScopedQuery } from '../../common/dto/user-scoped.query';
 import { PROGRAM_STATUSES, type FailureStage, type ProgramStatus } from '../program.types';
 
+// Codes are upper-case words: anything else cannot match a failure, and is a mistake worth saying.
+const ERROR_CODE_RE = /^[A-Z][A-Z0-9_]{0,63}$/;
+
 const FAILURE_STAGES = ['preprocessing', 'document'] as const satisfies readonly FailureStage[];
 
 export class FailuresQuery extends PagedQuery {
@@ -13,6 +16,14 @@ export class FailuresQuery extends PagedQuery {
     context: { code: 'INVALID_STAGE' },
   })
   stage?: FailureStage;
+
+  @ApiPropertyOptional({ description: 'only failures with this error code', example: 'SOURCE_NOT_FOUND' })
+  @IsOptional()
+  @Matches(ERROR_CODE_RE, {
+    message: 'error_code must be a code like SOURCE_NOT_FOUND',
+    context: { code: 'INVALID_ERROR_CODE' },
+  })
+  error_code?: string;
 }
 
 export class ListProgramsQuery extends PagedQuery {

@@ -105,3 +105,13 @@ export class ProgramCancelledDto {
   @ApiProperty({ enum: PROGRAM_STATUSES, description: 'cancelled, unless every file had settled already' })
   status!: ProgramStatus;
 }
+
+export class FailureCountDto {
+  @ApiProperty({ enum: ['preprocessing', 'document'] }) stage!: 'preprocessing' | 'document';
+  @ApiProperty({ example: 'SOURCE_NOT_FOUND' }) error_code!: string;
+  @ApiProperty() count!: number;
+}
+
+export class FailureCountsDto {
+  @ApiProperty({ type: [FailureCountDto], description: 'most common first' }) items!: FailureCountDto[];
+}
