@@ -1,62 +1,98 @@
 #!/usr/bin/env node
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ApiClient, CliError, EXIT, ProgramView } from './api-client';
-import { FailureItem, failuresCsv, failuresList, summaryTable } from './render';
+import { ApiClient, CliError, EXIT } from './api-client';
+import { parseErrorCodes, parseIdempotencyKey, parseIndexes, parseSeconds } from './options';
+import {
+  FailureItem,
+  failuresCsv,
+  failuresList,
+  ListItem,
+  listLine,
+  retryCounts,
+  StageCounts,
+  summaryTable,
+} from './render';
 import { listPrefix, s3FromEnv, uploadFolder } from './sources';
+import { exitCodeFor, failureTotal, isSettled, PROGRAM_STATUSES, ProgramView, progressOf } from './status';
 
 /**
  * batch-ingest CLI: talks to a running service over its HTTP API (and, for `ingest` of a local
- * folder, to the S3 the service is configured with). Exit codes: 0 done, 1 error, 2 finished with
- * failures, 3 service unreachable.
+ * folder, to the S3 the service is configured with). Exit codes are listed in EXIT_CODES below.
  */
 // A terminal tool's stderr is for its own errors; the SDK's note about future Node versions is for
 // the service's operators and is printed by the service at boot.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const settled = (status: string) => status === 'completed' || status === 'completed_with_failures';
+const EXIT_CODES = `
+Exit codes:
+  0  done: the program completed (status/watch/ingest/retry), or the request was accepted (cancel, ingest --no-wait)
+  1  error: a refused request (the service's code is shown), bad usage, or a request that timed out (--timeout)
+  2  the program settled completed_with_failures, cancelled or aborted
+  3  the service cannot be reached (no connection)
+  4  retry: the run is still going after --wait-timeout (its retry_id is shown)`;
+
+const POLL_MS = 500;
 const apiUrl = () => process.env.INGEST_API_URL || `http://localhost:${process.env.PORT || 3000}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function client(opts: { user: string; api?: string }): ApiClient {
-  return new ApiClient(opts.api ?? apiUrl(), opts.user);
+// Decided before parsing, so that commander's own usage errors come out as JSON too.
+const jsonMode = process.argv.slice(2).includes('--json');
+
+const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+const printError = (code: string, message: string) =>
+  jsonMode
+    ? process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`)
+    : process.stderr.write(`error: ${message}\n`);
+
+/** The options every command takes (commander types them loosely; these are what the commands declare). */
+interface CommonOpts {
+  user: string;
+  json?: boolean;
+  timeout: number;
 }
-
-async function waitWithProgress(
-  api: ApiClient,
-  programId: string,
-  total: number,
-  quiet: boolean,
-): Promise<ProgramView> {
-  const bar = quiet
-    ? undefined
-    : new SingleBar({ format: 'processing [{bar}] {value}/{total} files | {status}', hideCursor: true });
-  bar?.start(total, 0, { status: 'pending' });
-  try {
-    for (;;) {
-      const p = await api.request<ProgramView>('GET', `/v1/programs/${programId}`);
-      const pre = p.metadata_json.preprocessing.summary;
-      bar?.update(pre.success + pre.failed, { status: p.status });
-      if (settled(p.status)) return p;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  } finally {
-    bar?.stop();
-  }
+interface IngestOpts extends CommonOpts {
+  filesFrom?: string;
+  name?: string;
+  bucket: string;
+  wait: boolean;
+  quiet?: boolean;
+  idempotencyKey?: string;
 }
-
-async function report(api: ApiClient, p: ProgramView): Promise<number> {
-  console.log(summaryTable(p));
-  if (p.status !== 'completed_with_failures') return EXIT.ok;
-  const failures = await api.all<FailureItem>(`/v1/programs/${p.program_id}/failures`);
-  console.log(`\nfailures (${failures.length}):\n${failuresList(failures)}`);
-  return EXIT.withFailures;
+interface WatchOpts extends CommonOpts {
+  quiet?: boolean;
+}
+interface RetryOpts extends CommonOpts {
+  type: 'all' | 'preprocessing' | 'document';
+  indexes?: number[];
+  errorCodes?: string[];
+  waitTimeout: number;
+}
+interface FailuresOpts extends CommonOpts {
+  format: 'csv' | 'json';
+  stage?: 'preprocessing' | 'document';
+  errorCode?: string;
+}
+interface ListOpts extends CommonOpts {
+  status?: string;
 }
 
 const program = new Command('batch-ingest')
-  .description('Drive a running batch-ingest service: ingest files, watch, retry, export failures')
+  .description('Drive a running batch-ingest service: ingest files, watch, cancel, retry, export failures')
   .addOption(new Option('--api <url>', 'service URL').env('INGEST_API_URL'))
-  .showHelpAfterError();
+  .showHelpAfterError(!jsonMode)
+  .addHelpText('after', EXIT_CODES);
+if (jsonMode)
+  program.configureOutput({
+    outputError: (str, write) =>
+      write(`${JSON.stringify({ error: { code: 'USAGE', message: str.trim().replace(/^error:\s*/, '') } })}\n`),
+  });
+
+function client(opts: CommonOpts): ApiClient {
+  return new ApiClient(program.opts<{ api?: string }>().api ?? apiUrl(), opts.user, opts.timeout * 1000);
+}
 
 /** Actions answer their exit code; a thrown error is reported in one line by the catch below. */
 const run =
@@ -64,6 +100,15 @@ const run =
   async (...args: A): Promise<void> => {
     process.exitCode = await fn(...args);
   };
+
+const common = (cmd: Command) =>
+  cmd
+    .requiredOption('-u, --user <user_id>', 'user_id that owns the programs')
+    .option('--json', 'print one JSON document on stdout and nothing else; errors as JSON on stderr')
+    .addOption(
+      new Option('--timeout <seconds>', 'deadline of each request to the service').argParser(parseSeconds).default(30),
+    )
+    .addHelpText('after', EXIT_CODES);
 
 async function readManifest(path: string): Promise<string[]> {
   const text = await readFile(path, 'utf8').catch(() => {
@@ -75,30 +120,55 @@ async function readManifest(path: string): Promise<string[]> {
     .filter((l) => l && !l.startsWith('#'));
 }
 
-const withUser = (cmd: Command) => cmd.requiredOption('-u, --user <user_id>', 'user_id that owns the programs');
+/**
+ * Polls the program until it has settled, with the ETag of the last answer: while nothing changes
+ * the service answers 304 and the bar is left as it is.
+ */
+async function follow(api: ApiClient, programId: string, showBar: boolean): Promise<ProgramView> {
+  const bar = showBar
+    ? new SingleBar({ format: 'processing [{bar}] {value}/{total} files | {status}', hideCursor: true })
+    : undefined;
+  let etag: string | undefined;
+  let p: ProgramView | undefined;
+  try {
+    for (;;) {
+      const answer = await api.getIfChanged<ProgramView>(`/v1/programs/${programId}`, etag);
+      if (answer.changed) {
+        p = answer.body;
+        etag = answer.etag;
+        if (bar && !bar.isActive) bar.start(p.total_files, 0, { status: p.status });
+        bar?.update(progressOf(p).settled, { status: p.status });
+      }
+      if (p && isSettled(p.status)) return p;
+      await sleep(POLL_MS);
+    }
+  } finally {
+    bar?.stop();
+  }
+}
 
-/** The options commander hands each action (it types them loosely; these are what the commands declare). */
-interface UserOpts {
-  user: string;
-  api?: string;
+/** The summary and, unless it completed, the first failures; answers the program's exit code. */
+async function report(api: ApiClient, p: ProgramView): Promise<number> {
+  console.log(summaryTable(p));
+  const total = failureTotal(p);
+  if (p.status !== 'completed' && total > 0) {
+    // The first page is all a terminal shows; a cancelled program of 100,000 files has as many failures.
+    const page = await api.request<{ items: FailureItem[] }>('GET', `/v1/programs/${p.program_id}/failures`, {
+      limit: '20',
+    });
+    console.log(`\nfailures (${total}):\n${failuresList(page.items, total)}`);
+  }
+  return exitCodeFor(p.status);
 }
-interface IngestOpts extends UserOpts {
-  filesFrom?: string;
-  name?: string;
-  bucket: string;
-  wait: boolean;
-  quiet?: boolean;
-}
-interface RetryOpts extends UserOpts {
-  type: 'all' | 'preprocessing' | 'document';
-}
-interface FailuresOpts extends UserOpts {
-  format: 'csv' | 'json';
-  stage?: 'preprocessing' | 'document';
-}
-const globalOpts = () => program.opts<{ api?: string }>();
 
-withUser(
+/** The final program: as JSON, or as the summary with its failures. */
+async function finish(api: ApiClient, p: ProgramView, opts: CommonOpts): Promise<number> {
+  if (!opts.json) return report(api, p);
+  printJson(p);
+  return exitCodeFor(p.status);
+}
+
+common(
   program
     .command('ingest [source]')
     .description('upload a local folder (or use an s3://bucket/prefix), create a program, show its progress')
@@ -106,21 +176,27 @@ withUser(
     .option('-n, --name <name>', 'program name (default: the folder or prefix)')
     .option('--bucket <bucket>', 'bucket to upload a local folder into', 'sources')
     .option('--no-wait', 'create the program and return at once')
-    .option('-q, --quiet', 'no progress bar'),
+    .option('-q, --quiet', 'no progress bar')
+    .addOption(
+      new Option(
+        '--idempotency-key <key>',
+        'repeat a create safely: the same key and files answer the same program (default: a new key per run)',
+      ).argParser(parseIdempotencyKey),
+    ),
 ).action(
   run(async (source: string | undefined, opts: IngestOpts) => {
-    const api = client({ ...globalOpts(), ...opts });
-    const s3 = s3FromEnv();
-    let files: string[] = [];
+    const api = client(opts);
     if (!source && !opts.filesFrom)
-      throw new CliError('give a folder, an s3://bucket/prefix or --files-from', EXIT.failure);
+      throw new CliError('give a folder, an s3://bucket/prefix or --files-from', EXIT.failure, 'USAGE');
+    const s3 = s3FromEnv(process.env, opts.timeout * 1000);
+    let files: string[] = [];
     try {
       if (source?.startsWith('s3://')) {
         files = await listPrefix(s3, source);
       } else if (source) {
         let uploaded = 0;
         files = await uploadFolder(s3, source, opts.bucket, () => uploaded++);
-        if (!opts.quiet) console.log(`uploaded ${uploaded} file(s) to s3://${opts.bucket}/`);
+        if (!opts.quiet && !opts.json) console.log(`uploaded ${uploaded} file(s) to s3://${opts.bucket}/`);
       }
     } finally {
       s3.destroy();
@@ -131,78 +207,169 @@ withUser(
       (source ?? opts.filesFrom ?? '').replace(/\/+$/, '').split('/').pop() ??
       'program'
     ).slice(0, 200);
-    const created = await api.request<{ program_id: string }>('POST', '/v1/programs', {}, { name, files });
-    console.log(`program ${created.program_id} created with ${files.length} file(s)`);
-    if (!opts.wait) return EXIT.ok;
-    const done = await waitWithProgress(api, created.program_id, files.length, Boolean(opts.quiet));
-    return report(api, done);
-  }),
-);
-
-withUser(program.command('status <program_id>').description('summary of a program')).action(
-  run(async (id: string, opts: UserOpts) => {
-    const api = client({ ...globalOpts(), ...opts });
-    return report(api, await api.request<ProgramView>('GET', `/v1/programs/${id}`));
-  }),
-);
-
-withUser(
-  program
-    .command('retry <program_id>')
-    .description('retry failed files now')
-    .addOption(
-      new Option('-t, --type <type>', 'what to retry').choices(['all', 'preprocessing', 'document']).default('all'),
-    ),
-).action(
-  run(async (id: string, opts: RetryOpts) => {
-    const api = client({ ...globalOpts(), ...opts });
-    const r = await api.request<{
-      results: Record<string, { retried: number; success: number; failed: number }>;
-      message: string;
-    }>('POST', `/v1/programs/${id}/retry`, { retry_type: opts.type });
-    for (const stage of ['preprocessing', 'document']) {
-      const c = r.results[stage];
-      console.log(`${stage.padEnd(13)}  retried ${c.retried}, success ${c.success}, failed ${c.failed}`);
+    const created = await api.createProgram<{ program_id: string; status: string; total_files: number }>(
+      { name, files },
+      opts.idempotencyKey ?? randomUUID(),
+    );
+    if (!opts.wait) {
+      if (opts.json) printJson(created);
+      else console.log(`program ${created.program_id} created with ${files.length} file(s)`);
+      return EXIT.ok;
     }
-    console.log(r.message);
-    return report(api, await api.request<ProgramView>('GET', `/v1/programs/${id}`));
+    if (!opts.json) console.log(`program ${created.program_id} created with ${files.length} file(s)`);
+    const done = await follow(api, created.program_id, !opts.quiet && !opts.json);
+    return finish(api, done, opts);
   }),
 );
 
-withUser(
+common(
   program
-    .command('failures <program_id>')
-    .description('every failure record, for spreadsheets (csv) or tools (json)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['csv', 'json']).default('csv'))
-    .addOption(new Option('-s, --stage <stage>', 'one stage only').choices(['preprocessing', 'document'])),
+    .command('watch <program_id>')
+    .description("follow a program's progress live until it settles, then show its summary")
+    .option('-q, --quiet', 'no progress bar'),
 ).action(
-  run(async (id: string, opts: FailuresOpts) => {
-    const api = client({ ...globalOpts(), ...opts });
-    const items = await api.all<FailureItem>(`/v1/programs/${id}/failures`, { stage: opts.stage });
-    process.stdout.write(opts.format === 'json' ? `${JSON.stringify(items, null, 2)}\n` : failuresCsv(items));
+  run(async (id: string, opts: WatchOpts) => {
+    const api = client(opts);
+    return finish(api, await follow(api, id, !opts.quiet && !opts.json), opts);
+  }),
+);
+
+common(program.command('status <program_id>').description('summary of a program')).action(
+  run(async (id: string, opts: CommonOpts) => {
+    const api = client(opts);
+    return finish(api, await api.request<ProgramView>('GET', `/v1/programs/${id}`), opts);
+  }),
+);
+
+common(
+  program
+    .command('cancel <program_id>')
+    .description("stop a program's first run: its unsettled files fail CANCELLED and it settles cancelled"),
+).action(
+  run(async (id: string, opts: CommonOpts) => {
+    const api = client(opts);
+    const r = await api.request<{ program_id: string; status: string }>('POST', `/v1/programs/${id}/cancel`);
+    if (opts.json) printJson(r);
+    else console.log(`program ${r.program_id} ${r.status === 'cancelled' ? 'cancelled' : `had settled: ${r.status}`}`);
     return EXIT.ok;
   }),
 );
 
-withUser(program.command('list').description("the user's programs, newest first")).action(
-  run(async (opts: UserOpts) => {
-    const api = client({ ...globalOpts(), ...opts });
-    const items = await api.all<{
-      program_id: string;
-      status: string;
-      total_files: number;
-      name: string;
-      created_at: string;
-    }>('/v1/programs');
-    for (const p of items)
-      console.log(
-        `${p.program_id}  ${p.status.padEnd(23)}  ${String(p.total_files).padStart(6)} files  ${p.created_at}  ${p.name}`,
+interface RetryRun {
+  retry_id: string;
+  program_id: string;
+  status: 'running' | 'finished' | 'interrupted';
+  results: Record<string, StageCounts>;
+  skipped: number;
+}
+
+common(
+  program
+    .command('retry <program_id>')
+    .description('retry failed files now (all of them, or some) and follow the run until it ends')
+    .addOption(
+      new Option('-t, --type <type>', 'what to retry').choices(['all', 'preprocessing', 'document']).default('all'),
+    )
+    .addOption(
+      new Option('--indexes <list>', 'only the failed files at these source indexes, e.g. 3,17,250')
+        .argParser(parseIndexes)
+        .conflicts('errorCodes'),
+    )
+    .addOption(
+      new Option('--error-codes <list>', 'only failures with these codes, e.g. SOURCE_NOT_FOUND,TIMEOUT').argParser(
+        parseErrorCodes,
+      ),
+    )
+    .addOption(
+      new Option('--wait-timeout <seconds>', 'stop following after this long (the run goes on; exit 4)')
+        .argParser(parseSeconds)
+        .default(3600),
+    ),
+).action(
+  run(async (id: string, opts: RetryOpts) => {
+    const api = client(opts);
+    const selection = opts.indexes
+      ? { indexes: opts.indexes }
+      : opts.errorCodes
+        ? { error_codes: opts.errorCodes }
+        : undefined;
+    // wait=false: a retry of many files outlasts any sensible request deadline, so the run is
+    // started, then followed as a resource.
+    const started = await api.request<{ retry_id: string; skipped: number }>(
+      'POST',
+      `/v1/programs/${id}/retry`,
+      { retry_type: opts.type, wait: 'false' },
+      selection,
+    );
+    if (!opts.json) {
+      const skipped = started.skipped ? ` (${started.skipped} selected file(s) skipped: not failed in that stage)` : '';
+      console.log(`retry ${started.retry_id} started${skipped}; following it (Ctrl-C stops following, not the retry)`);
+    }
+    const runPath = `/v1/programs/${id}/retries/${started.retry_id}`;
+    const deadline = Date.now() + opts.waitTimeout * 1000;
+    let r = await api.request<RetryRun>('GET', runPath);
+    while (r.status === 'running' && Date.now() < deadline) {
+      await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+      r = await api.request<RetryRun>('GET', runPath);
+    }
+    if (opts.json) printJson(r);
+    else console.log(retryCounts(r.results));
+    if (r.status === 'running')
+      throw new CliError(
+        `retry ${r.retry_id} is still running after ${opts.waitTimeout} s; follow it with GET ${runPath}`,
+        EXIT.stillRunning,
+        'STILL_RUNNING',
       );
+    if (r.status === 'interrupted')
+      throw new CliError(
+        `retry ${r.retry_id} was interrupted (the replica running it stopped); its files still settle: see status`,
+        EXIT.failure,
+        'RETRY_INTERRUPTED',
+      );
+    const p = await api.request<ProgramView>('GET', `/v1/programs/${id}`);
+    if (opts.json) return exitCodeFor(p.status);
+    console.log(`retry ${r.retry_id} ${r.status}\n`);
+    return report(api, p);
+  }),
+);
+
+common(
+  program
+    .command('failures <program_id>')
+    .description('every failure record, for spreadsheets (csv) or tools (json)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .addOption(new Option('-s, --stage <stage>', 'one stage only').choices(['preprocessing', 'document']))
+    .option('-e, --error-code <code>', 'one error code only, e.g. SOURCE_NOT_FOUND'),
+).action(
+  run(async (id: string, opts: FailuresOpts) => {
+    const api = client(opts);
+    const items = await api.all<FailureItem>(`/v1/programs/${id}/failures`, {
+      stage: opts.stage,
+      error_code: opts.errorCode,
+    });
+    if (opts.json || opts.format === 'json') printJson(items);
+    else process.stdout.write(failuresCsv(items));
+    return EXIT.ok;
+  }),
+);
+
+common(
+  program
+    .command('list')
+    .description("the user's programs, newest first, with their files done, failed and pending")
+    .addOption(new Option('--status <status>', 'only programs in this status').choices(PROGRAM_STATUSES)),
+).action(
+  run(async (opts: ListOpts) => {
+    const api = client(opts);
+    const items = await api.all<ListItem>('/v1/programs', { status: opts.status });
+    if (opts.json) printJson(items);
+    else for (const p of items) console.log(listLine(p));
     return EXIT.ok;
   }),
 );
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = e instanceof CliError ? e.exitCode : EXIT.failure;
+  const err = e instanceof CliError ? e : new CliError(e instanceof Error ? e.message : String(e), EXIT.failure);
+  printError(err.code, err.message);
+  process.exitCode = err.exitCode;
 });

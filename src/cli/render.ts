@@ -1,4 +1,4 @@
-import type { ProgramView } from './api-client';
+import type { ProgramView } from './status';
 
 export function summaryTable(p: ProgramView): string {
   const m = p.metadata_json;
@@ -76,11 +76,46 @@ export function failuresCsv(items: FailureItem[]): string {
   );
 }
 
-export function failuresList(items: FailureItem[], max = 20): string {
+/** The first failures, one a line; `total` (from the program's summary) says how many there are in all. */
+export function failuresList(items: FailureItem[], total = items.length, max = 20): string {
   const lines = items.slice(0, max).map((f) => {
     const x = flat(f);
     return `  [${text(x.stage)}] #${text(x.index)} ${text(x.file)}  ${text(x.error_code)}${f.retryable ? ' (retryable)' : ''}`;
   });
-  if (items.length > max) lines.push(`  … and ${items.length - max} more (failures --format csv for all)`);
+  const shown = Math.min(items.length, max);
+  if (total > shown) lines.push(`  … and ${total - shown} more (failures --format csv for all)`);
   return lines.join('\n');
+}
+
+export interface ListItem {
+  program_id: string;
+  status: string;
+  total_files: number;
+  name: string;
+  created_at: string;
+  /** Absent from servers that predate the list's counts. */
+  counts?: { done: number; failed: number; pending: number };
+}
+
+export function listLine(p: ListItem): string {
+  const counts = p.counts
+    ? `  ${String(p.counts.done).padStart(6)} done ${String(p.counts.failed).padStart(6)} failed ${String(p.counts.pending).padStart(6)} pending`
+    : '';
+  return `${p.program_id}  ${p.status.padEnd(23)}  ${String(p.total_files).padStart(6)} files${counts}  ${p.created_at}  ${p.name}`;
+}
+
+export interface StageCounts {
+  retried: number;
+  success: number;
+  failed: number;
+}
+
+/** The seed's per-stage retry counts, one line per stage. */
+export function retryCounts(results: Record<string, StageCounts | undefined>): string {
+  return ['preprocessing', 'document']
+    .map((stage) => {
+      const c = results[stage] ?? { retried: 0, success: 0, failed: 0 };
+      return `${stage.padEnd(13)}  retried ${c.retried}, success ${c.success}, failed ${c.failed}`;
+    })
+    .join('\n');
 }

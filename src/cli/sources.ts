@@ -5,8 +5,12 @@ import { basename, join, relative, sep } from 'node:path';
 import { parseS3Uri } from '../common/processed-json';
 import { CliError, EXIT } from './api-client';
 
-/** S3 as configured for the service: the embedded server unless S3_ENDPOINT / S3_EMBEDDED say otherwise. */
-export function s3FromEnv(env = process.env): S3Client {
+/**
+ * S3 as configured for the service: the embedded server unless S3_ENDPOINT / S3_EMBEDDED say otherwise.
+ * `timeoutMs` bounds connecting and any silence in a transfer, not its length: a large file on a slow
+ * link keeps going while bytes move, and a stalled one ends.
+ */
+export function s3FromEnv(env = process.env, timeoutMs = 30_000): S3Client {
   const embedded = !env.S3_ENDPOINT && env.S3_EMBEDDED !== 'false';
   const endpoint = env.S3_ENDPOINT || (embedded ? `http://127.0.0.1:${env.EMBEDDED_S3_PORT || 4569}` : undefined);
   const credentials =
@@ -20,6 +24,7 @@ export function s3FromEnv(env = process.env): S3Client {
     endpoint,
     forcePathStyle: endpoint !== undefined,
     credentials,
+    requestHandler: { connectionTimeout: timeoutMs, socketTimeout: timeoutMs },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

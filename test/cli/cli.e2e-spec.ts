@@ -1,12 +1,31 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
+import { putObjects, s3Url, textFiles } from '../factories/s3-objects';
 import { startTestApp, TestApp } from '../support/test-app';
+import { RecordingProxy } from './recording-proxy';
 
 /** The shipped CLI (dist/cli/main.js) against the real service over HTTP and the real S3. */
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const USER = 'cli-user';
+// documentsAtGate counts waiters in every database of the server: a key of this file's own keeps
+// another suite's gate, running at the same time, from being counted as this one's.
+const GATE = 7311;
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const parse = (text: string): any => JSON.parse(text);
 
 function cli(
   args: string[],
@@ -75,9 +94,13 @@ describe('CLI', () => {
     ]);
 
     const retry = await cli(['retry', programId!, '--user', USER, '--type', 'preprocessing'], env);
+    expect(retry.stderr).toBe('');
     expect(retry.code).toBe(2);
+    const retryId = /retry (\d+) started/.exec(retry.stdout)?.[1];
+    expect(retryId).toBeDefined();
     expect(retry.stdout).toMatch(/preprocessing\s+retried 1, success 0, failed 1/);
-    expect(retry.stdout).toContain('재시도 완료');
+    expect(retry.stdout).toContain(`retry ${retryId} finished`);
+    expect(retry.stdout).toMatch(/status\s+completed_with_failures/);
 
     const status = await cli(['status', programId!, '--user', USER], env);
     expect(status.code).toBe(2);
@@ -85,7 +108,258 @@ describe('CLI', () => {
 
     const list = await cli(['list', '--user', USER], env);
     expect(list.code).toBe(0);
-    expect(list.stdout).toContain(programId);
+    expect(list.stdout).toMatch(
+      new RegExp(`${programId}\\s+completed_with_failures\\s+4 files\\s+3 done\\s+1 failed\\s+0 pending`),
+    );
+    const none = await cli(['list', '--user', USER, '--status', 'completed'], env);
+    expect(none.code).toBe(0);
+    expect(none.stdout).not.toContain(programId);
+  });
+
+  it('--json: one document on stdout per command, errors as JSON on stderr; retry follows a selected run', async () => {
+    const user = 'cli-json';
+    await putObjects(t.s3, t.sourceBucket, textFiles(2, 'json'));
+    const late = textFiles(4, 'json-late').slice(2);
+    const manifest = join(dir, '..', `${user}-manifest.txt`);
+    writeFileSync(manifest, late.map((f) => s3Url(t.sourceBucket, f.key)).join('\n'));
+    try {
+      const ingest = await cli(
+        ['ingest', `s3://${t.sourceBucket}/json/`, '--files-from', manifest, '--user', user, '--json'],
+        env,
+      );
+      expect(ingest.stderr).toBe('');
+      expect(ingest.code).toBe(2);
+      const created = parse(ingest.stdout);
+      expect(created).toMatchObject({ status: 'completed_with_failures', total_files: 4 });
+      expect(created.metadata_json.preprocessing.summary).toMatchObject({ success: 2, failed: 2 });
+      const id = created.program_id as string;
+
+      const status = await cli(['status', id, '--user', user, '--json'], env);
+      expect(status.code).toBe(2);
+      expect(parse(status.stdout)).toMatchObject({ program_id: id, status: 'completed_with_failures' });
+
+      const list = await cli(['list', '--user', user, '--json', '--status', 'completed_with_failures'], env);
+      expect(list.code).toBe(0);
+      expect(parse(list.stdout)).toEqual([
+        expect.objectContaining({ program_id: id, counts: { done: 2, failed: 2, pending: 0 } }),
+      ]);
+
+      const failures = await cli(['failures', id, '--user', user, '--json', '--error-code', 'SOURCE_NOT_FOUND'], env);
+      expect(failures.code).toBe(0);
+      expect(parse(failures.stdout).map((f: { index: number }) => f.index)).toEqual([2, 3]);
+
+      // One late file arrives; a retry of that index alone is started, followed to its end.
+      await putObjects(t.s3, t.sourceBucket, [late[0]]);
+      const retry = await cli(['retry', id, '--user', user, '--indexes', '2', '--json'], env);
+      expect(retry.stderr).toBe('');
+      expect(retry.code).toBe(2); // index 3 is still missing
+      expect(parse(retry.stdout)).toMatchObject({
+        program_id: id,
+        status: 'finished',
+        skipped: 0,
+        results: { preprocessing: { retried: 1, success: 1, failed: 0 }, document: { success: 1, failed: 0 } },
+      });
+
+      // The other arrives, but its Document waits at a gate: the run outlasts --wait-timeout.
+      await putObjects(t.s3, t.sourceBucket, [late[1]]);
+      const gate = await gateDocuments(t.db, GATE);
+      let still: { code: number | null; stdout: string; stderr: string };
+      try {
+        still = await cli(
+          ['retry', id, '--user', user, '--error-codes', 'source_not_found', '--wait-timeout', '1', '--json'],
+          env,
+        );
+      } finally {
+        await gate.release();
+        await clearDocumentFaults(t.db);
+      }
+      expect(still.code).toBe(4);
+      const running = parse(still.stdout);
+      expect(running).toMatchObject({ program_id: id, status: 'running' });
+      expect(parse(still.stderr)).toEqual({
+        error: {
+          code: 'STILL_RUNNING',
+          message: expect.stringContaining(`retry ${running.retry_id} is still running`),
+        },
+      });
+      await eventually(async () => {
+        const run = await fetch(`${env.INGEST_API_URL}/v1/programs/${id}/retries/${running.retry_id}?user_id=${user}`);
+        return (await run.json()).status === 'finished' ? true : undefined;
+      }, 'the retry to finish');
+      const done = await cli(['status', id, '--user', user, '--json'], env);
+      expect(done.code).toBe(0);
+      expect(parse(done.stdout).status).toBe('completed');
+
+      const missing = await cli(['status', 'prog_000000000000000000000000', '--user', user, '--json'], env);
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toBe('');
+      expect(parse(missing.stderr)).toEqual({
+        error: { code: 'PROGRAM_NOT_FOUND', message: expect.stringContaining('404') },
+      });
+
+      const usage = await cli(['retry', id, '--json', '--indexes', '1,x'], env);
+      expect(usage.code).toBe(1);
+      expect(usage.stdout).toBe('');
+      expect(parse(usage.stderr)).toMatchObject({ error: { code: 'USAGE' } });
+
+      const down = await cli(['list', '--user', user, '--json'], { ...env, INGEST_API_URL: 'http://127.0.0.1:1' });
+      expect(down.code).toBe(3);
+      expect(parse(down.stderr)).toMatchObject({ error: { code: 'UNREACHABLE' } });
+    } finally {
+      rmSync(manifest, { force: true });
+    }
+  });
+
+  it('watches a program live, asking with If-None-Match and getting 304 while it does not move', async () => {
+    const user = 'cli-watch';
+    const files = await putObjects(t.s3, t.sourceBucket, textFiles(3, 'watch'));
+    const proxy = new RecordingProxy(env.INGEST_API_URL);
+    const viaProxy = { ...env, INGEST_API_URL: await proxy.start() };
+    const gate = await gateDocuments(t.db, GATE);
+    let released = false;
+    try {
+      const ingest = await cli(['ingest', `s3://${t.sourceBucket}/watch/`, '--user', user, '--no-wait', '--json'], env);
+      expect(ingest.code).toBe(0);
+      const id = parse(ingest.stdout).program_id as string;
+      await eventually(
+        async () => ((await documentsAtGate(t.db, GATE)) > 0 ? true : undefined),
+        'Documents at the gate',
+      );
+
+      const watch = cli(['watch', id, '--user', user], viaProxy);
+      const polls = () => proxy.exchanges.filter((e) => e.method === 'GET' && e.path === `/v1/programs/${id}`);
+      await eventually(
+        async () => (polls().filter((e) => e.status === 304).length >= 2 ? true : undefined),
+        'two 304 answers to the watch',
+      );
+      await gate.release();
+      released = true;
+      const watched = await watch;
+      expect(watched.stderr).toBe('');
+      expect(watched.code).toBe(0);
+      expect(watched.stdout).toMatch(/status\s+completed/);
+      expect(watched.stdout).toMatch(/documents\s+3 ok, 0 failed/);
+      // Every poll after the first sent the ETag the service had given.
+      const [first, ...rest] = polls();
+      expect(first.headers['if-none-match']).toBeUndefined();
+      expect(rest.length).toBeGreaterThanOrEqual(3);
+      for (const p of rest) expect(p.headers['if-none-match']).toMatch(/^"\d+"$/);
+
+      const settled = await cli(['watch', id, '--user', user, '--json'], env);
+      expect(settled.code).toBe(0);
+      expect(parse(settled.stdout)).toMatchObject({ program_id: id, status: 'completed', total_files: files.length });
+    } finally {
+      if (!released) await gate.release();
+      await clearDocumentFaults(t.db);
+      await proxy.close();
+    }
+  });
+
+  it('cancels a running program (exit 0, status cancelled); a second cancel is refused', async () => {
+    const user = 'cli-cancel';
+    await putObjects(t.s3, t.sourceBucket, textFiles(40, 'cancel'));
+    // Document inserts wait at a gate the test holds, so the program is certainly mid-run.
+    const gate = await gateDocuments(t.db, GATE);
+    let released = false;
+    try {
+      const ingest = await cli(
+        ['ingest', `s3://${t.sourceBucket}/cancel/`, '--user', user, '--no-wait', '--json'],
+        env,
+      );
+      expect(ingest.code).toBe(0);
+      const id = parse(ingest.stdout).program_id as string;
+      await eventually(
+        async () => ((await documentsAtGate(t.db, GATE)) > 0 ? true : undefined),
+        'Documents at the gate',
+      );
+
+      // The cancel fences every unsettled file and waits for the inserts at the gate that hold
+      // their rows: open the gate once it waits.
+      const cancel = cli(['cancel', id, '--user', user, '--json'], env);
+      await eventually(async () => {
+        const waiting = await t.db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%epoch = f.epoch + 1%'`,
+        );
+        return waiting.rows[0].n > 0 ? true : undefined;
+      }, 'the cancel to wait for the files in flight');
+      await gate.release();
+      released = true;
+      const cancelled = await cancel;
+      expect(cancelled.stderr).toBe('');
+      expect(cancelled.code).toBe(0);
+      expect(parse(cancelled.stdout)).toEqual({ program_id: id, status: 'cancelled' });
+
+      const status = await cli(['status', id, '--user', user], env);
+      expect(status.code).toBe(2);
+      expect(status.stdout).toMatch(/status\s+cancelled/);
+      expect(status.stdout).toMatch(/CANCELLED/);
+
+      const again = await cli(['cancel', id, '--user', user], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('409 PROGRAM_NOT_RUNNING');
+    } finally {
+      if (!released) await gate.release();
+      await clearDocumentFaults(t.db);
+    }
+  });
+
+  it('creates one program per idempotency key, also when the answer to the create is lost', async () => {
+    const user = 'cli-idem';
+    await putObjects(t.s3, t.sourceBucket, textFiles(2, 'idem'));
+    const args = ['ingest', `s3://${t.sourceBucket}/idem/`, '--user', user, '--no-wait', '--json'];
+    const first = await cli([...args, '--idempotency-key', 'nightly-1'], env);
+    const second = await cli([...args, '--idempotency-key', 'nightly-1'], env);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(parse(second.stdout).program_id).toBe(parse(first.stdout).program_id);
+
+    // The service creates the program, but the connection drops before its answer arrives: the
+    // CLI sends the create again under the same key and gets that program back.
+    const proxy = new RecordingProxy(env.INGEST_API_URL);
+    try {
+      const viaProxy = { ...env, INGEST_API_URL: await proxy.start() };
+      proxy.dropAnswerOnce((method, path) => method === 'POST' && path === '/v1/programs');
+      const blip = await cli([...args, '--name', 'after-a-blip'], viaProxy);
+      expect(blip.stderr).toBe('');
+      expect(blip.code).toBe(0);
+      const posts = proxy.exchanges.filter((e) => e.method === 'POST');
+      expect(posts.map((e) => [e.status, e.dropped])).toEqual([
+        [202, true],
+        [202, false],
+      ]);
+      expect(posts[0].headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(posts[1].headers['idempotency-key']).toBe(posts[0].headers['idempotency-key']);
+      expect(parse(blip.stdout).program_id).toMatch(/^prog_/);
+    } finally {
+      await proxy.close();
+    }
+
+    const list = await cli(['list', '--user', user, '--json'], env);
+    expect(parse(list.stdout).map((p: { name: string }) => p.name)).toEqual(['after-a-blip', 'idem']);
+  });
+
+  it('tells a slow answer (timeout, exit 1) from a service that is not there (exit 3)', async () => {
+    // Takes connections and never answers: reachable, and slower than any deadline.
+    const silent = net.createServer(() => undefined);
+    const held = new Set<net.Socket>();
+    silent.on('connection', (s) => held.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const slowEnv = { ...env, INGEST_API_URL: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}` };
+    try {
+      const started = Date.now();
+      const slow = await cli(['status', 'prog_000000000000000000000000', '--user', USER, '--timeout', '1'], slowEnv);
+      expect(slow.code).toBe(1);
+      expect(slow.stderr).toMatch(/^error: GET \/v1\/programs\/prog_0+: no answer from the service at .+ within 1 s/);
+      expect(slow.stderr).not.toContain('cannot reach');
+      expect(Date.now() - started).toBeLessThan(15_000);
+
+      const slowJson = await cli(['list', '--user', USER, '--timeout', '0.5', '--json'], slowEnv);
+      expect(slowJson.code).toBe(1);
+      expect(parse(slowJson.stderr)).toMatchObject({ error: { code: 'TIMEOUT' } });
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 
   it('says when the service cannot be reached (exit 3) or the program is not the user’s (exit 1)', async () => {
