@@ -17,8 +17,9 @@ describe('loadConfig', () => {
       bucket: 'programs',
       requestTimeoutMs: 30_000,
       sourceBuckets: undefined,
+      createBucket: true,
     });
-    expect(c.db).toEqual({ statementTimeoutMs: 30_000 });
+    expect(c.db).toEqual({ statementTimeoutMs: 30_000, poolMax: 20, migrateOnBoot: true });
     expect(c.processing).toEqual({
       concurrency: 16,
       maxSourceBytes: 52_428_800,
@@ -64,9 +65,15 @@ describe('loadConfig', () => {
     expect(sut({ SOURCE_BUCKETS: ' a-src , b-src,a-src ' }).s3.sourceBuckets).toEqual(['a-src', 'b-src']);
   });
 
+  it('takes the region from S3_REGION, else AWS_REGION', () => {
+    expect(sut({ AWS_REGION: 'eu-west-1' }).s3.region).toBe('eu-west-1');
+    expect(sut({ AWS_REGION: 'eu-west-1', S3_REGION: 'ap-northeast-2' }).s3.region).toBe('ap-northeast-2');
+  });
+
   it('uses a custom endpoint without embedding, path-style by default', () => {
     const c = sut({ S3_ENDPOINT: 'http://minio:9000' });
     expect(c.s3.embedded).toBe(false);
+    expect(c.s3.createBucket).toBe(false);
     expect(c.s3.forcePathStyle).toBe(true);
     expect(sut({ S3_EMBEDDED: 'false' }).s3).toMatchObject({
       embedded: false,
@@ -105,6 +112,9 @@ describe('loadConfig', () => {
     ['WEBHOOK_ALLOWED_HOSTS', 'https://hooks.example.com'],
     ['WEBHOOK_ALLOWED_HOSTS', 'hooks.example.com:8080'],
     ['WEBHOOK_RETRY_BASE_MS', '0'],
+    ['DB_POOL_MAX', '3'],
+    ['MIGRATE_ON_BOOT', 'sometimes'],
+    ['S3_CREATE_BUCKET', 'yes please'],
   ])('stops the boot on %s=%s, naming the variable', (name, value) => {
     expect(() => sut({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });

@@ -19,10 +19,16 @@ export interface AppConfig {
     requestTimeoutMs: number;
     /** Buckets sources may come from; undefined = any bucket except `bucket` (never a source). */
     sourceBuckets?: string[];
+    /** Create the output bucket at boot (S3_CREATE_BUCKET): on by default only with the embedded S3. */
+    createBucket: boolean;
   };
   db: {
     /** Deadline of every SQL statement (statement_timeout on every connection). */
     statementTimeoutMs: number;
+    /** Connections of one replica in all (DB_POOL_MAX): the lock connections come out of this budget. */
+    poolMax: number;
+    /** Run the migrations at boot (MIGRATE_ON_BOOT); false: they are a release step. */
+    migrateOnBoot: boolean;
   };
   processing: {
     concurrency: number;
@@ -204,15 +210,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
       endpoint,
       embedded,
       embeddedPort: int(env, 'EMBEDDED_S3_PORT', 4569, 1, 65535),
-      region: present(env, 'S3_REGION') ?? 'us-east-1',
+      region: present(env, 'S3_REGION') ?? present(env, 'AWS_REGION') ?? 'us-east-1',
       forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined || embedded),
       bucket,
       requestTimeoutMs: int(env, 'S3_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
       sourceBuckets: bucketList(env, 'SOURCE_BUCKETS', bucket),
+      createBucket: bool(env, 'S3_CREATE_BUCKET', embedded),
     },
     db: {
       // 0 would mean "no deadline" to PostgreSQL: refused.
       statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      // Below 4 the program locks (one connection each) could leave no connection for the work.
+      poolMax: int(env, 'DB_POOL_MAX', 20, 4, 1000),
+      migrateOnBoot: bool(env, 'MIGRATE_ON_BOOT', true),
     },
     processing: {
       concurrency: int(env, 'PROCESSING_CONCURRENCY', 16, 1, 1024),
