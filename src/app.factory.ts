@@ -10,6 +10,8 @@ import { AllExceptionsFilter, bodyParserErrorHandler } from './common/http/all-e
 import { createValidationPipe } from './common/http/validation';
 import type { AppConfig } from './config/app-config';
 import { migrate } from './database/migrate';
+import { httpMetrics } from './metrics/http-metrics';
+import { MetricsService } from './metrics/metrics.service';
 import { S3StorageRepository } from './storage/s3-storage.repository';
 
 const SEVERITY: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -31,6 +33,7 @@ export async function createApp(config: AppConfig, opts: { clock?: Clock } = {})
   // From here on every Nest logger writes through pino (structured, request ids attached).
   app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
+  app.use(httpMetrics(app.get(MetricsService)));
   app.use(json({ limit: config.maxBodyBytes }), bodyParserErrorHandler);
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(createValidationPipe());

@@ -78,4 +78,42 @@ describe('GET /metrics', () => {
     expect(m.get('ingest_fenced_writes_total')).toBe(0);
     expect(m.get('process_cpu_user_seconds_total')).toEqual(expect.any(Number));
   });
+
+  it('counts HTTP answers by route template, times each stage, reports the backlog and the build', async () => {
+    const specs = textFiles(6, 'http-metrics');
+    const files = await putObjects(t.s3, t.sourceBucket, specs.slice(0, 4));
+    files.push(...specs.slice(4).map((s) => `s3://${t.sourceBucket}/${s.key}`));
+    const before = scrape((await request(t.server).get('/metrics')).text);
+    const created = await request(t.server).post('/v1/programs').query({ user_id: USER }).send({ name: 'h', files });
+    const programId = created.body.program_id as string;
+    await finishAndCheck(t, programId, USER, files);
+    await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: USER }).expect(200);
+    await request(t.server).get('/v1/programs/prog_000000000000000000000000').query({ user_id: USER }).expect(404);
+    await request(t.server).get('/no/such/path/42').expect(404);
+
+    const after = scrape((await request(t.server).get('/metrics')).text);
+    const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+    // Ids never reach a label: one series per route template and status.
+    expect(
+      delta('http_requests_total{method="GET",route="/v1/programs/:programId",status="200"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(delta('http_requests_total{method="GET",route="/v1/programs/:programId",status="404"}')).toBe(1);
+    expect(delta('http_requests_total{method="POST",route="/v1/programs",status="202"}')).toBe(1);
+    expect(delta('http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
+    expect([...after.keys()].some((k) => k.includes(programId))).toBe(false);
+    expect(delta('http_request_duration_seconds_count{method="POST",route="/v1/programs",status_class="2xx"}')).toBe(1);
+
+    // Four files read and stored, two missing sources: every pass through a stage is timed.
+    expect(delta('ingest_stage_duration_seconds_count{stage="preprocessing",outcome="success"}')).toBe(4);
+    expect(delta('ingest_stage_duration_seconds_count{stage="preprocessing",outcome="failure"}')).toBe(2);
+    expect(delta('ingest_stage_duration_seconds_count{stage="document",outcome="success"}')).toBe(4);
+
+    // Nothing is waiting or leased once the program has settled; its two failures are not exhausted.
+    for (const state of ['pending', 'leased', 'exhausted']) {
+      expect(after.get(`ingest_backlog_files{state="${state}"}`)).toBe(0);
+    }
+    const build = [...after.keys()].find((k) => k.startsWith('ingest_build_info{'));
+    expect(build).toMatch(/version="\d+\.\d+\.\d+".*node="v\d+/);
+    expect(after.get(build!)).toBe(1);
+  });
 });

@@ -2,6 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RetryResults, RetryTriggerName } from '../events/catalogue';
 
+// The package's own version: dist/ sits beside package.json in every layout the service runs from.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const BUILD_VERSION = (require('../../package.json') as { version: string }).version;
+
 /**
  * The service's Prometheus metrics. A registry per application instance (not the global one), so
  * several instances in one process — the e2e tests — keep their own counts.
@@ -82,8 +86,76 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from a request arriving until its answer was sent, by method, route template and status class',
+    labelNames: ['method', 'route', 'status_class'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  private readonly stageDuration = new Histogram({
+    name: 'ingest_stage_duration_seconds',
+    help: 'Time one file spent in a stage (preprocessing: read, extract, write its JSON; document: store its Document), by outcome',
+    labelNames: ['stage', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'ingest_build_info',
+      help: 'Always 1; the labels say which build and runtime this instance runs',
+      labelNames: ['version', 'node'] as const,
+      registers: [this.registry],
+    }).set({ version: BUILD_VERSION, node: process.version }, 1);
+  }
+
+  /**
+   * One answered request. `route` is the route template (`/v1/programs/:programId`), never the
+   * path itself: ids in a label would grow the series without bound.
+   */
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ method, route, status: String(status) });
+    this.httpDuration.observe({ method, route, status_class: `${Math.floor(status / 100)}xx` }, seconds);
+  }
+
+  /** Times one stage of one file; `failed` says how it ended. */
+  async timeStage<T>(
+    stage: 'preprocessing' | 'document',
+    work: () => Promise<T>,
+    failed: (r: T) => boolean,
+  ): Promise<T> {
+    const end = this.stageDuration.startTimer({ stage });
+    try {
+      const result = await work();
+      end({ outcome: failed(result) ? 'failure' : 'success' });
+      return result;
+    } catch (e) {
+      end({ outcome: 'error' });
+      throw e;
+    }
+  }
+
+  /** A gauge of the caller's, on this instance's registry, computed when scraped. */
+  registerGauge(name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void>): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        await collect(this);
+      },
+    });
   }
 
   fileOutcome(stage: 'preprocessing' | 'document', errorCode?: string): void {

@@ -486,6 +486,20 @@ export class ProgramFilesRepository {
     );
   }
 
+  /**
+   * Files waiting, leased and exhausted over every program. Only rows that are not done are read
+   * (the partial index program_files_open_idx), so the cost follows the backlog, not the history.
+   */
+  async backlog(): Promise<{ pending: number; leased: number; exhausted: number }> {
+    const rows = await this.em.execute<{ pending: number; leased: number; exhausted: number }[]>(
+      `SELECT count(*) FILTER (WHERE state = 'pending')::int AS pending,
+              count(*) FILTER (WHERE state = 'processing')::int AS leased,
+              count(*) FILTER (WHERE exhausted AND state IN ('preprocessing_failed', 'document_failed'))::int AS exhausted
+       FROM program_files WHERE state <> 'done'`,
+    );
+    return rows[0];
+  }
+
   /** How many failures of each stage carry each error code, most common first. */
   async failureCounts(programId: string): Promise<{ stage: FailureStage; error_code: string; count: number }[]> {
     return this.em.execute(

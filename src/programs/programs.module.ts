@@ -7,6 +7,7 @@ import { ProgramsController } from './programs.controller';
 import { ProgramsRepository } from './programs.repository';
 import { ProgramsService } from './programs.service';
 import { CancelProgram } from './use-cases/cancel-program';
+import { BacklogMetrics } from './work/backlog-metrics';
 import { BudgetWatch } from './work/budget-watch';
 import { FileWorker } from './work/file-worker.service';
 import { ProgramSettler } from './work/program-settler';
@@ -25,6 +26,7 @@ import { ProgramSettler } from './work/program-settler';
     FileWorker,
     ProgramSettler,
     BudgetWatch,
+    BacklogMetrics,
     CancelProgram,
     ...PROGRAMS_HANDLERS,
     ProgramNotificationHandler,

@@ -272,7 +272,11 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
       }
       // retry_type=all: a processed JSON that is missing or invalid is made again.
     }
-    const pre = await this.commands.execute(new PreprocessFileCommand(ref));
+    const pre = await this.metrics.timeStage(
+      'preprocessing',
+      () => this.commands.execute(new PreprocessFileCommand(ref)),
+      (r) => !r.ok,
+    );
     if (!pre.ok) {
       return {
         kind: 'failed',
@@ -292,7 +296,11 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
     fields: ProcessedFileSummary,
     entryStage: 'preprocessing' | 'document',
   ): Promise<FileOutcome> {
-    const stored = await this.commands.execute(new StoreDocumentCommand(ref, file.epoch, fields));
+    const stored = await this.metrics.timeStage(
+      'document',
+      () => this.commands.execute(new StoreDocumentCommand(ref, file.epoch, fields)),
+      (r) => !r.ok,
+    );
     if (stored.ok)
       return { kind: 'done', entryStage, stage: 'document', s3Path: fields.s3Path, documentId: stored.documentId };
     if (stored.fenced) return { kind: 'fenced' };
