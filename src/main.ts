@@ -1,3 +1,5 @@
+// First: tracing hooks the libraries as they load (see observability/tracing.ts).
+import { tracing } from './observability/tracing.bootstrap';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   logger.log(`API:        ${url}/v1/programs`);
   logger.log(`Swagger UI: ${url}/docs  (OpenAPI: ${url}/docs-json)`);
+  logger.log(`Console:    ${url}/ui`);
   if (config.s3.embedded) {
     logger.log(
       `Embedded S3: ${config.s3.endpoint}  access key ${EMBEDDED_S3_CREDENTIALS.accessKeyId}, ` +
@@ -66,6 +69,8 @@ async function main(): Promise<void> {
     try {
       await app.close();
       for (const server of embedded.reverse()) await server.stop();
+      // The last spans (this shutdown's) are sent before the process goes.
+      await tracing?.shutdown().catch(() => undefined);
       process.exit(0);
     } catch (e) {
       logger.error(`shutdown failed: ${(e as Error).message}`);

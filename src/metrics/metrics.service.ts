@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RetryResults, RetryTriggerName } from '../events/catalogue';
 
 // The package's own version: dist/ sits beside package.json in every layout the service runs from.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const BUILD_VERSION = (require('../../package.json') as { version: string }).version;
+
+const tracer = trace.getTracer('batch-ingest');
 
 /**
  * The service's Prometheus metrics. A registry per application instance (not the global one), so
@@ -128,21 +131,34 @@ export class MetricsService {
     this.httpDuration.observe({ method, route, status_class: `${Math.floor(status / 100)}xx` }, seconds);
   }
 
-  /** Times one stage of one file; `failed` says how it ended. */
+  /**
+   * Times one stage of one file (`failed` says how it ended), as a histogram and as a trace span
+   * (`file.preprocessing` / `file.document`, a no-op unless tracing is configured) whose children are
+   * the stage's S3 calls and SQL.
+   */
   async timeStage<T>(
     stage: 'preprocessing' | 'document',
     work: () => Promise<T>,
     failed: (r: T) => boolean,
+    file?: { programId: string; sourceIndex: number },
   ): Promise<T> {
     const end = this.stageDuration.startTimer({ stage });
-    try {
-      const result = await work();
-      end({ outcome: failed(result) ? 'failure' : 'success' });
-      return result;
-    } catch (e) {
-      end({ outcome: 'error' });
-      throw e;
-    }
+    return tracer.startActiveSpan(`file.${stage}`, async (span) => {
+      if (file) span.setAttributes({ 'ingest.program_id': file.programId, 'ingest.source_index': file.sourceIndex });
+      try {
+        const result = await work();
+        const outcome = failed(result) ? 'failure' : 'success';
+        end({ outcome });
+        span.setAttribute('ingest.outcome', outcome);
+        return result;
+      } catch (e) {
+        end({ outcome: 'error' });
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw e;
+      } finally {
+        span.end();
+      }
+    });
   }
 
   /** A gauge of the caller's, on this instance's registry, computed when scraped. */

@@ -276,6 +276,7 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
       'preprocessing',
       () => this.commands.execute(new PreprocessFileCommand(ref)),
       (r) => !r.ok,
+      ref,
     );
     if (!pre.ok) {
       return {
@@ -300,6 +301,7 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
       'document',
       () => this.commands.execute(new StoreDocumentCommand(ref, file.epoch, fields)),
       (r) => !r.ok,
+      ref,
     );
     if (stored.ok)
       return { kind: 'done', entryStage, stage: 'document', s3Path: fields.s3Path, documentId: stored.documentId };
