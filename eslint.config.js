@@ -33,6 +33,17 @@ module.exports = tseslint.config(
     },
   },
 
+  // The console's browser modules (served as they are, no build step): ES modules in a browser.
+  {
+    files: ['src/console/assets/**/*.mjs'],
+    ...js.configs.recommended,
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: { ...globals.browser },
+    },
+  },
+
   // TypeScript, with type information. The project service picks the nearest tsconfig.json for each
   // file, so bench/ is checked with bench/tsconfig.json and src/ and test/ with the root one.
   {

@@ -7,6 +7,7 @@ import { loggerOptions } from './common/logging';
 import { Clock, ClockModule } from './common/clock';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { LifecycleModule } from './common/lifecycle';
 import { ormConfig } from './database/orm.config';
 import { DocumentsModule } from './documents/documents.module';
@@ -42,6 +43,7 @@ export class AppModule {
         RetryModule,
         NotificationsModule,
         HealthModule,
+        ConsoleModule,
       ],
     };
   }

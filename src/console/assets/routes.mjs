@@ -1,0 +1,39 @@
+import { getUser } from './api.mjs';
+
+// Hash routes: #/ (programs), #/programs/<id>, #/programs/<id>/files/<index>, each with a query
+// after "?" that always carries the user (so a copied link opens the same view) and a view's filters.
+
+/** The current route: path segments and query parameters; null when the hash is not a route. */
+export function currentRoute() {
+  const raw = location.hash.slice(1);
+  if (raw !== '' && !raw.startsWith('/')) return null;
+  const [path, query = ''] = (raw || '/').split('?');
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    });
+  return { segments, params: new URLSearchParams(query) };
+}
+
+/** "#/programs/p1?user=alice&stage=…": the user first, then the view's own parameters. */
+export function routeHref(segments, params = {}) {
+  const path = `/${segments.map((p) => encodeURIComponent(String(p))).join('/')}`;
+  const query = new URLSearchParams();
+  if (getUser()) query.set('user', getUser());
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') query.set(k, String(v));
+  }
+  const qs = query.toString();
+  return `#${path}${qs ? `?${qs}` : ''}`;
+}
+
+/** Records a view's filters in the URL without a new history entry and without re-rendering. */
+export function replaceRoute(segments, params) {
+  history.replaceState(history.state, '', routeHref(segments, params));
+}
