@@ -25,7 +25,7 @@ export async function createApp(config: AppConfig, opts: { clock?: Clock } = {})
   const levels = loggerLevels(config.logLevel);
   // Also governs what is logged before the application exists (migrations).
   Logger.overrideLogger(levels);
-  await migrate(config.databaseUrl!);
+  await migrate(config.databaseUrl!, config.db.migrateOnBoot ? 'apply' : 'check');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.clock), {
     bodyParser: false,
     bufferLogs: true,
@@ -47,8 +47,8 @@ export async function createApp(config: AppConfig, opts: { clock?: Clock } = {})
     jsonDocumentUrl: 'docs-json',
   });
 
-  // The output bucket exists before the first program (or a resumed one) needs it.
-  await app.get(S3StorageRepository).ensureBucket(config.s3.bucket);
+  // Created (S3_CREATE_BUCKET) or checked before the first program, or a resumed one, needs it.
+  await app.get(S3StorageRepository).prepareOutputBucket();
   await app.init();
   return app;
 }

@@ -110,6 +110,7 @@ export class ServiceProcess {
         S3_ENDPOINT: opts.s3Endpoint,
         S3_BUCKET: opts.bucket,
         S3_REGION: 'us-east-1',
+        S3_CREATE_BUCKET: 'true',
         AWS_ACCESS_KEY_ID: 'S3RVER',
         AWS_SECRET_ACCESS_KEY: 'S3RVER',
         LOG_LEVEL: 'warn',

@@ -13,6 +13,8 @@ import { Migration20261126010000_retry_due_index } from './migrations/Migration2
 import { Migration20261201000000_work_model_v2 } from './migrations/Migration20261201000000_work_model_v2';
 import { Migration20261201010000_documents_sha256_idx } from './migrations/Migration20261201010000_documents_sha256_idx';
 import { Migration20261202000000_failure_policy } from './migrations/Migration20261202000000_failure_policy';
+import { connectionBudget, TOOL_ORM_POOL } from './connection-budget';
+import { databaseConnection } from './connection-options';
 
 const ormLogger = new Logger('MikroORM');
 
@@ -22,35 +24,47 @@ export interface SessionDeadlines {
   statementTimeoutMs: number;
 }
 
+export interface OrmOptions extends SessionDeadlines {
+  /**
+   * DB_POOL_MAX, the replica's whole connection budget: the ORM pool takes its share of it
+   * (connection-budget.ts). Unset: a one-off run's small pool.
+   */
+  poolMax?: number;
+}
+
+/** Every migration, oldest first: what a database must have applied before this release runs on it. */
+export const MIGRATIONS = [
+  { name: 'Migration20261126000000_init', class: Migration20261126000000_init },
+  { name: 'Migration20261126010000_retry_due_index', class: Migration20261126010000_retry_due_index },
+  { name: 'Migration20261201000000_work_model_v2', class: Migration20261201000000_work_model_v2 },
+  { name: 'Migration20261201010000_documents_sha256_idx', class: Migration20261201010000_documents_sha256_idx },
+  { name: 'Migration20261202000000_failure_policy', class: Migration20261202000000_failure_policy },
+];
+export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
 /** Entities and migrations are listed, not discovered: the same config works from dist/ and under jest. */
-export function ormConfig(databaseUrl: string, deadlines: SessionDeadlines) {
+export function ormConfig(databaseUrl: string, opts: OrmOptions) {
   return defineConfig({
+    // The ORM takes server, credentials and database from the URL and ignores the rest of it (TLS
+    // included); driverOptions.connection below carries all of it, and wins.
     clientUrl: databaseUrl,
     entities: [Program, ProgramState, ProgramFile, FileAttempt, Document, RetryRun, WebhookDelivery],
     extensions: [Migrator],
     migrations: {
-      migrationsList: [
-        { name: 'Migration20261126000000_init', class: Migration20261126000000_init },
-        { name: 'Migration20261126010000_retry_due_index', class: Migration20261126010000_retry_due_index },
-        { name: 'Migration20261201000000_work_model_v2', class: Migration20261201000000_work_model_v2 },
-        {
-          name: 'Migration20261201010000_documents_sha256_idx',
-          class: Migration20261201010000_documents_sha256_idx,
-        },
-        { name: 'Migration20261202000000_failure_policy', class: Migration20261202000000_failure_policy },
-      ],
+      migrationsList: MIGRATIONS,
       transactional: true,
       allOrNothing: true,
-      tableName: 'mikro_orm_migrations',
+      tableName: MIGRATIONS_TABLE,
     },
-    pool: { min: 0, max: 32 },
+    pool: { min: 0, max: opts.poolMax === undefined ? TOOL_ORM_POOL : connectionBudget(opts.poolMax).orm },
     driverOptions: {
       connection: {
+        ...databaseConnection(databaseUrl).options,
         keepAlive: true,
         application_name: 'batch-ingest',
-        statement_timeout: deadlines.statementTimeoutMs,
+        statement_timeout: opts.statementTimeoutMs,
         // Transactions here are a few statements long; one left open by a stalled holder must end.
-        idle_in_transaction_session_timeout: deadlines.statementTimeoutMs * 2,
+        idle_in_transaction_session_timeout: opts.statementTimeoutMs * 2,
       },
     },
     // Repositories work outside HTTP requests (runner, listeners): they run SQL, not the identity map.

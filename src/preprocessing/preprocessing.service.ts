@@ -118,6 +118,8 @@ function toPreprocessingError(e: unknown): PreprocessingError {
         return new PreprocessingError('TOO_LARGE', e.message);
       case 'denied':
         return new PreprocessingError('ACCESS_DENIED', e.message);
+      case 'wrong_region':
+        return new PreprocessingError('SOURCE_WRONG_REGION', e.message);
       case 'aborted':
         return new PreprocessingError('TIMEOUT', e.message);
       default:

@@ -1,26 +1,38 @@
 import {
+  BucketLocationConstraint,
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { classifyS3Error, redirectRegion } from './s3-errors';
 import { StorageError } from './storage.errors';
 
-export const S3_CLIENT = Symbol('S3_CLIENT');
+export const S3_CLIENT_FACTORY = Symbol('S3_CLIENT_FACTORY');
 
-export function createS3Client(config: AppConfig, credentials?: { accessKeyId: string; secretAccessKey: string }) {
+/** An S3 client signing for `region`, otherwise configured as the service's own. */
+export type S3ClientFactory = (region: string) => S3Client;
+
+export function createS3Client(
+  config: AppConfig,
+  credentials?: { accessKeyId: string; secretAccessKey: string },
+  region = config.s3.region,
+): S3Client {
   return new S3Client({
-    region: config.s3.region,
+    region,
     endpoint: config.s3.endpoint,
     forcePathStyle: config.s3.forcePathStyle,
     credentials,
+    // The SDK's own redirect-following swaps the region of the whole client while the redirected
+    // call is in flight: concurrent calls to other buckets are then signed for the wrong region, and
+    // the client can stay in it. Redirects are followed per bucket by S3StorageRepository instead.
+    followRegionRedirects: false,
     // s3rver (and some S3-compatible servers) store aws-chunked framing verbatim; only checksum when required.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -35,6 +47,12 @@ export function createS3Client(config: AppConfig, credentials?: { accessKeyId: s
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
+/** Boot does not wait longer than this for the output bucket when it is not asked to create it. */
+const BOOT_CHECK_TIMEOUT_MS = 5_000;
+// Bounds on what wrong-region answers can make this process keep: a client per region named, and the
+// region of each bucket that answered from elsewhere (the oldest forgotten first).
+const MAX_REGION_CLIENTS = 32;
+const MAX_REMEMBERED_BUCKETS = 10_000;
 
 /** A call's deadline and the caller's own signal: which of them ended the call decides its class. */
 interface CallSignal {
@@ -47,11 +65,17 @@ interface CallSignal {
 @Injectable()
 export class S3StorageRepository implements OnApplicationShutdown {
   private readonly logger = new Logger(S3StorageRepository.name);
+  /** Clients by signing region; the configured region's is made at once, the others when S3 names them. */
+  private readonly clients = new Map<string, S3Client>();
+  /** Buckets that answered that they live in another region than S3_REGION, and that region. */
+  private readonly bucketRegions = new Map<string, string>();
 
   constructor(
-    @Inject(S3_CLIENT) private readonly client: S3Client,
+    @Inject(S3_CLIENT_FACTORY) private readonly makeClient: S3ClientFactory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.clients.set(config.s3.region, makeClient(config.s3.region));
+  }
 
   get outputBucket(): string {
     return this.config.s3.bucket;
@@ -59,7 +83,61 @@ export class S3StorageRepository implements OnApplicationShutdown {
 
   // After every module has drained its in-flight work (onModuleDestroy), not during it.
   onApplicationShutdown(): void {
-    this.client.destroy();
+    for (const client of this.clients.values()) client.destroy();
+  }
+
+  private regionOf(bucket: string): string {
+    return this.bucketRegions.get(bucket) ?? this.config.s3.region;
+  }
+
+  private clientIn(region: string): S3Client | undefined {
+    let client = this.clients.get(region);
+    if (!client && this.clients.size < MAX_REGION_CLIENTS) {
+      client = this.makeClient(region);
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+
+  private remember(bucket: string, region: string): void {
+    if (this.bucketRegions.get(bucket) === region) return;
+    this.bucketRegions.delete(bucket);
+    if (this.bucketRegions.size >= MAX_REMEMBERED_BUCKETS) {
+      this.bucketRegions.delete(this.bucketRegions.keys().next().value!);
+    }
+    this.bucketRegions.set(bucket, region);
+    const hint = bucket === this.outputBucket ? ' (the output bucket: set S3_REGION to it)' : '';
+    this.logger.log(`bucket ${bucket} is in region ${region}; its calls go there${hint}`);
+  }
+
+  /**
+   * Makes a call in the bucket's region. When S3 answers that the bucket is in a region it names, the
+   * call is made once more there and the bucket's region is kept for the next calls (each region has
+   * a client of its own, so no other call changes region meanwhile). `call` builds its command
+   * afresh: a command object is not sent twice.
+   */
+  private async inRegion<T>(bucket: string, signal: AbortSignal, call: (client: S3Client) => Promise<T>): Promise<T> {
+    const used = this.regionOf(bucket);
+    try {
+      return await call(this.clientIn(used)!);
+    } catch (e) {
+      const region = signal.aborted ? undefined : redirectRegion(e, used);
+      const client = region === undefined ? undefined : this.clientIn(region);
+      if (!client) throw e;
+      this.remember(bucket, region!);
+      return call(client);
+    }
+  }
+
+  private classify(e: unknown, bucket: string, where: string, call?: CallSignal): StorageError {
+    return classifyS3Error(e, {
+      where,
+      region: this.regionOf(bucket),
+      outputBucket: bucket === this.outputBucket,
+      requestTimeoutMs: this.config.s3.requestTimeoutMs,
+      deadline: call?.deadline,
+      caller: call?.caller,
+    });
   }
 
   /**
@@ -87,9 +165,9 @@ export class S3StorageRepository implements OnApplicationShutdown {
     const cut = () => body?.destroy(new Error('request aborted'));
     call.signal.addEventListener('abort', cut, { once: true });
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
-        abortSignal: call.signal,
-      });
+      const res = await this.inRegion(bucket, call.signal, (client) =>
+        client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: call.signal }),
+      );
       body = res.Body as Readable | undefined;
       const hash = createHash('sha256');
       if (!body) return { bytes: Buffer.alloc(0), contentType: res.ContentType, sha256: hash.digest('hex') };
@@ -112,7 +190,7 @@ export class S3StorageRepository implements OnApplicationShutdown {
       }
       return { bytes: Buffer.concat(parts, size), contentType: res.ContentType, sha256: hash.digest('hex') };
     } catch (e) {
-      throw this.classify(e, `s3://${bucket}/${key}`, call);
+      throw this.classify(e, bucket, `s3://${bucket}/${key}`, call);
     } finally {
       call.signal.removeEventListener('abort', cut);
     }
@@ -121,11 +199,13 @@ export class S3StorageRepository implements OnApplicationShutdown {
   async putBytes(bucket: string, key: string, body: Uint8Array, contentType: string): Promise<void> {
     const call = this.callSignal();
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }), {
-        abortSignal: call.signal,
-      });
+      await this.inRegion(bucket, call.signal, (client) =>
+        client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }), {
+          abortSignal: call.signal,
+        }),
+      );
     } catch (e) {
-      throw this.classify(e, `s3://${bucket}/${key}`, call);
+      throw this.classify(e, bucket, `s3://${bucket}/${key}`, call);
     }
   }
 
@@ -152,62 +232,59 @@ export class S3StorageRepository implements OnApplicationShutdown {
     }
   }
 
-  /** Creates the output bucket when missing: boot must leave it ready for the first program. */
+  /**
+   * At boot: with S3_CREATE_BUCKET the output bucket is created when missing, and boot fails if it
+   * cannot be. Without, a missing or unreachable bucket is logged and boot goes on: /health/ready
+   * answers 503 until the bucket is there, so no traffic comes meanwhile, and the replica needs no
+   * restart once someone creates it.
+   */
+  async prepareOutputBucket(): Promise<void> {
+    const bucket = this.outputBucket;
+    if (this.config.s3.createBucket) return this.ensureBucket(bucket);
+    try {
+      await this.checkBucket(bucket, AbortSignal.timeout(BOOT_CHECK_TIMEOUT_MS));
+    } catch (e) {
+      this.logger.error(
+        `output bucket unusable: ${(e as Error).message}. /health/ready answers 503 until it is ` +
+          `(create the bucket, grant this service access, or set S3_CREATE_BUCKET=true)`,
+      );
+    }
+  }
+
+  /** Creates the bucket when missing, in the configured region. */
   async ensureBucket(bucket: string): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: this.callSignal().signal });
+      const signal = this.callSignal().signal;
+      await this.inRegion(bucket, signal, (client) =>
+        client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }),
+      );
       return;
     } catch (e) {
-      const err = this.classify(e, `s3://${bucket}`);
+      const err = this.classify(e, bucket, `s3://${bucket}`);
       if (err.kind !== 'not_found') throw err;
     }
+    const region = this.config.s3.region;
+    // Outside us-east-1, S3 refuses a CreateBucket without the region it is meant for.
+    const placement = region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint };
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: bucket }), { abortSignal: this.callSignal().signal });
+      const command = new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: placement });
+      await this.clientIn(region)!.send(command, { abortSignal: this.callSignal().signal });
       this.logger.log(`created bucket ${bucket}`);
     } catch (e) {
       const name = (e as { name?: string }).name;
       if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists')
-        throw this.classify(e, `s3://${bucket}`);
+        throw this.classify(e, bucket, `s3://${bucket}`);
     }
   }
 
   async checkBucket(bucket: string, signal?: AbortSignal): Promise<void> {
     const call = this.callSignal(signal);
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: call.signal });
-    } catch (e) {
-      throw this.classify(e, `s3://${bucket}`, call);
-    }
-  }
-
-  /**
-   * One place turns S3 errors into failure classes. Messages name the object (the caller's own path)
-   * and the kind of trouble, never an endpoint, address or response body.
-   */
-  private classify(e: unknown, where: string, call?: CallSignal): StorageError {
-    if (e instanceof StorageError) return e;
-    const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    if (call?.caller?.aborted) return new StorageError('aborted', `${where}: request aborted`);
-    if (call?.deadline.aborted) {
-      return new StorageError(
-        'unavailable',
-        `${where}: storage did not answer within ${this.config.s3.requestTimeoutMs} ms`,
+      await this.inRegion(bucket, call.signal, (client) =>
+        client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: call.signal }),
       );
+    } catch (e) {
+      throw this.classify(e, bucket, `s3://${bucket}`, call);
     }
-    if (err.name === 'AbortError') return new StorageError('aborted', `${where}: request aborted`);
-    const status = err.$metadata?.httpStatusCode;
-    if (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.name === 'NoSuchBucket' || status === 404) {
-      return new StorageError('not_found', `${where} does not exist`);
-    }
-    if (status === 403 || err.name === 'AccessDenied') return new StorageError('denied', `${where}: access denied`);
-    // A network error's message names the endpoint's address; its code (ECONNREFUSED…) says enough.
-    const detail =
-      e instanceof S3ServiceException ? `${e.name} (HTTP ${status ?? '?'})` : (err.code ?? err.name ?? 'network error');
-    return new StorageError('unavailable', `${where}: storage unavailable: ${safeWord(detail)}`);
   }
-}
-
-/** An error name or code as a bare word: anything else a server put there stays out of records. */
-function safeWord(s: string): string {
-  return /^[A-Za-z0-9_.-]{1,64}$/.test(s) ? s : 'error';
 }

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { S3StorageRepository, S3_CLIENT, createS3Client } from './s3-storage.repository';
+import { S3StorageRepository, S3_CLIENT_FACTORY, S3ClientFactory, createS3Client } from './s3-storage.repository';
 import { EMBEDDED_S3_CREDENTIALS } from '../infra/embedded-servers';
 
 /** Shared infrastructure (not a feature module): the single doorway to S3. */
@@ -9,11 +9,13 @@ import { EMBEDDED_S3_CREDENTIALS } from '../infra/embedded-servers';
 @Module({
   providers: [
     {
-      provide: S3_CLIENT,
+      provide: S3_CLIENT_FACTORY,
       inject: [APP_CONFIG],
       // Embedded S3 accepts fixed credentials; everywhere else the SDK's default chain applies.
-      useFactory: (config: AppConfig) =>
-        createS3Client(config, config.s3.embedded ? EMBEDDED_S3_CREDENTIALS : undefined),
+      useFactory:
+        (config: AppConfig): S3ClientFactory =>
+        (region) =>
+          createS3Client(config, config.s3.embedded ? EMBEDDED_S3_CREDENTIALS : undefined, region),
     },
     S3StorageRepository,
   ],

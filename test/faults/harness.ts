@@ -82,6 +82,7 @@ export class FaultHarness {
       DATABASE_URL: this.proxiedUrl,
       S3_ENDPOINT: this.s3Endpoint,
       S3_BUCKET: this.bucket,
+      S3_CREATE_BUCKET: 'true',
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       ...env,

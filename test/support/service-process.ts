@@ -51,6 +51,8 @@ async function startOnce(env: Record<string, string>, bootTimeoutMs: number): Pr
       AWS_ACCESS_KEY_ID: process.env.TEST_S3_ACCESS_KEY_ID ?? '',
       AWS_SECRET_ACCESS_KEY: process.env.TEST_S3_SECRET_ACCESS_KEY ?? '',
       S3_ENDPOINT: process.env.TEST_S3_ENDPOINT ?? '',
+      // Against an S3 endpoint the service leaves the bucket to the operator unless asked.
+      S3_CREATE_BUCKET: 'true',
       RETRY_SCHEDULER_ENABLED: 'false',
       ...env,
     },

@@ -75,6 +75,8 @@ export async function startTestApp(
     S3_ENDPOINT: process.env.TEST_S3_ENDPOINT,
     S3_REGION: process.env.TEST_S3_REGION ?? 'us-east-1',
     S3_BUCKET: bucket,
+    // Against an S3 endpoint the service leaves the bucket to the operator unless asked.
+    S3_CREATE_BUCKET: 'true',
     RETRY_SCHEDULER_ENABLED: 'false',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     ...env,

@@ -7,6 +7,8 @@ export const PREPROCESSING_ERROR_CODES = {
   STORAGE_UNAVAILABLE: true,
   TIMEOUT: true,
   ACCESS_DENIED: false,
+  // The source's bucket is in a region S3 would not redirect us to: asking again gives the same answer.
+  SOURCE_WRONG_REGION: false,
   INVALID_PATH: false,
   UNSUPPORTED_TYPE: false,
   CORRUPT_FILE: false,

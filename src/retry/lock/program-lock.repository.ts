@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { Pool, PoolClient } from 'pg';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { lockConnections } from '../../database/connection-budget';
+import { databaseConnection } from '../../database/connection-options';
+import { RetryCapacityError } from '../errors/retry.errors';
 
 /**
  * Held while a program is worked on: the row lock lives in an open transaction on a connection of
@@ -25,21 +28,31 @@ const HEARTBEAT_MS = 5_000;
 const HEARTBEAT_DEADLINE_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 const LOCK_NOT_AVAILABLE = '55P03';
+// As RunRetry's own capacity refusal: a retry usually takes seconds.
+const RETRY_AFTER_SECONDS = 2;
 
 @Injectable()
 export class ProgramLockRepository implements OnApplicationShutdown {
   private readonly logger = new Logger(ProgramLockRepository.name);
   private readonly pool: Pool;
+  private readonly slots: LockSlots;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    if (!config.databaseUrl) throw new Error('databaseUrl must be resolved before the lock pool is built');
+    // One connection per lock held (scheduled retries, manual retries, the sweep for interrupted
+    // runs), out of the replica's DB_POOL_MAX: see connection-budget.ts.
+    this.slots = new LockSlots(
+      lockConnections(config.db.poolMax, {
+        programsInParallel: config.programsInParallel,
+        maxConcurrentRetries: config.retry.maxConcurrentManual,
+      }),
+    );
     this.pool = new Pool({
-      connectionString: config.databaseUrl,
-      // One connection per lock held: scheduled retries (PROGRAMS_IN_PARALLEL at a time), manual
-      // retries (capped by MAX_CONCURRENT_RETRIES), and the sweep for interrupted runs, one at a time
-      // (plus a spare). Never more can be asked for.
-      max: config.programsInParallel + config.retry.maxConcurrentManual + 2,
+      ...databaseConnection(config.databaseUrl).options,
+      max: this.slots.size,
       keepAlive: true,
-      application_name: 'program-lock',
+      // The same name as the ORM's connections: one replica's connections are counted together.
+      application_name: 'batch-ingest',
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
       statement_timeout: config.db.statementTimeoutMs,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -52,10 +65,23 @@ export class ProgramLockRepository implements OnApplicationShutdown {
    * FOR NO KEY UPDATE rather than FOR UPDATE: it excludes every other holder just the same, but not
    * the key-share locks that inserting a Document (a foreign key to the program) takes, which the
    * holder's own workers need. Null when someone else holds the lock (or, with skip-locked, when the
-   * row does not exist).
+   * row does not exist). When every lock connection of this replica holds a lock, nothing waits for
+   * one: skip-locked answers null (the scheduler and the sweep come back next round), nowait throws
+   * RetryCapacityError (429).
    */
   async tryAcquire(programId: string, mode: LockMode): Promise<ProgramLease | null> {
-    const client = await this.pool.connect();
+    if (!(await this.slots.take())) {
+      this.logger.debug(`no lock connection free for ${programId}: all ${this.slots.size} hold a lock`);
+      if (mode === 'skip-locked') return null;
+      throw new RetryCapacityError(this.slots.size, RETRY_AFTER_SECONDS);
+    }
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      this.slots.give();
+      throw e;
+    }
     // From connect to release a checked-out client has no pool listener: an 'error' event without
     // one (the server resets the connection during BEGIN or ROLLBACK) would crash the process.
     const errors = new ConnectionErrors(client);
@@ -74,7 +100,7 @@ export class ProgramLockRepository implements OnApplicationShutdown {
         await this.end(client, errors);
         return null;
       }
-      errors.detachAfter(() => client.release(e as Error));
+      errors.detachAfter(() => this.giveBack(client, e as Error));
       throw e;
     }
     return this.lease(programId, client, errors);
@@ -85,16 +111,26 @@ export class ProgramLockRepository implements OnApplicationShutdown {
     try {
       // Nothing was written in this transaction: it only ever held the lock.
       await client.query('ROLLBACK');
-      errors.detachAfter(() => client.release());
+      errors.detachAfter(() => this.giveBack(client));
     } catch (e) {
       // The session is gone, and the lock with it; drop the connection from the pool.
-      errors.detachAfter(() => client.release(e as Error));
+      errors.detachAfter(() => this.giveBack(client, e as Error));
+    }
+  }
+
+  /** Back to the pool (or dropped, given an error), and its slot to whoever waits for one. */
+  private giveBack(client: PoolClient, dropBecause?: Error): void {
+    try {
+      client.release(dropBecause);
+    } finally {
+      this.slots.give();
     }
   }
 
   private lease(programId: string, client: PoolClient, errors: ConnectionErrors): ProgramLease {
     const controller = new AbortController();
     let released = false;
+    this.slots.hold();
     const lose = (reason: string) => {
       if (controller.signal.aborted) return;
       this.logger.warn(`lock on ${programId} lost: ${reason}`);
@@ -124,9 +160,10 @@ export class ProgramLockRepository implements OnApplicationShutdown {
         if (released) return;
         released = true;
         clearInterval(heartbeat);
+        this.slots.unhold();
         if (controller.signal.aborted) {
           // A lost lock's session is not trusted again: drop the connection rather than reuse it.
-          errors.detachAfter(() => client.release(new Error('lock lost')));
+          errors.detachAfter(() => this.giveBack(client, new Error('lock lost')));
           return;
         }
         await this.end(client, errors);
@@ -135,7 +172,56 @@ export class ProgramLockRepository implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.slots.close();
     await this.pool.end();
+  }
+}
+
+/**
+ * Admission to the lock connections. A connection in use is either taking a lock (BEGIN, one
+ * SELECT, perhaps ROLLBACK: milliseconds) or holding one (for as long as a retry runs). Waiting for
+ * one of the first kind is short, so a caller waits; once every connection holds a lock none will
+ * come back soon, so callers are turned away at once instead of queueing behind long retries.
+ */
+class LockSlots {
+  private inUse = 0;
+  private holding = 0;
+  private readonly waiting: Array<(granted: boolean) => void> = [];
+
+  constructor(readonly size: number) {}
+
+  /** True with a slot taken; false when every slot holds a lock (now, or before one came free). */
+  take(): Promise<boolean> {
+    if (this.holding >= this.size) return Promise.resolve(false);
+    if (this.inUse < this.size) {
+      this.inUse++;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** A slot's connection is back: it passes straight to the first waiter, if any. */
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next(true);
+    else this.inUse--;
+  }
+
+  hold(): void {
+    this.holding++;
+    if (this.holding >= this.size) this.refuseWaiting();
+  }
+
+  unhold(): void {
+    this.holding--;
+  }
+
+  close(): void {
+    this.refuseWaiting();
+  }
+
+  private refuseWaiting(): void {
+    for (const waiter of this.waiting.splice(0)) waiter(false);
   }
 }
 
