@@ -2,26 +2,27 @@ import { Body, Controller, Get, Headers, HttpCode, Logger, Param, Post, Query, R
 import type { Response } from 'express';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
+  ApiExtraModels,
   ApiHeader,
-  ApiNotFoundResponse,
+  ApiNotModifiedResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ApiErrorResponses, BODY_CODES, INTERNAL_CODES, USER_ID_CODES } from '../common/dto/api-responses';
 import { DEFAULT_PAGE_LIMIT, UserScopedQuery } from '../common/dto/user-scoped.query';
 import { CorrelationId } from '../common/http/correlation-id';
 import { logMessage } from '../database/sql';
 import { CreateProgramDto } from './dto/create-program.dto';
 import { ExportFailuresQuery, FailuresQuery, FileParams, ListProgramsQuery } from './dto/program-queries';
 import {
+  DocumentFailureItemDto,
   FailureCountsDto,
   FailurePageDto,
   FileStoryDto,
+  PreprocessingFailureItemDto,
   ProgramAcceptedDto,
   ProgramCancelledDto,
   ProgramDto,
@@ -29,6 +30,14 @@ import {
 } from './dto/program.responses';
 import { ProgramsService } from './programs.service';
 import { CancelProgram } from './use-cases/cancel-program';
+
+const ETAG_HEADER = {
+  ETag: {
+    description: "the program's version: send it back as If-None-Match",
+    required: true,
+    schema: { type: 'string' },
+  },
+} as const;
 
 @ApiTags('programs')
 @Controller('v1/programs')
@@ -42,8 +51,36 @@ export class ProgramsController {
 
   @Post()
   @HttpCode(202)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'repeat a create safely' })
+  @ApiOperation({ operationId: 'createProgram', summary: 'create a program of S3 files; processing starts at once' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'repeat a create safely: the same key and body answer the same program, a different body 409 IDEMPOTENCY_CONFLICT',
+    schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[!-~]{1,200}$' },
+  })
   @ApiAcceptedResponse({ type: ProgramAcceptedDto, description: 'accepted; processing runs in the background' })
+  @ApiErrorResponses({
+    400: [
+      ...USER_ID_CODES,
+      'INVALID_NAME',
+      'FILES_NOT_A_LIST',
+      'EMPTY_FILE_LIST',
+      'TOO_MANY_FILES',
+      'INVALID_S3_PATH',
+      'SOURCE_BUCKET_NOT_ALLOWED',
+      'DUPLICATE_FILES',
+      'INVALID_IDEMPOTENCY_KEY',
+      'INVALID_FAILURE_BUDGET',
+      'INVALID_WEBHOOK_URL',
+      'WEBHOOK_NOT_ALLOWED',
+      ...BODY_CODES,
+    ],
+    409: { codes: ['IDEMPOTENCY_CONFLICT'], note: 'this Idempotency-Key came with another body' },
+    413: ['PAYLOAD_TOO_LARGE'],
+    415: ['INVALID_BODY'],
+    500: INTERNAL_CODES,
+  })
   create(
     @Query() q: UserScopedQuery,
     @Body() body: CreateProgramDto,
@@ -54,19 +91,30 @@ export class ProgramsController {
   }
 
   @Get()
+  @ApiOperation({ operationId: 'listPrograms', summary: "the caller's programs, newest first" })
   @ApiOkResponse({ type: ProgramPageDto, description: 'newest first; each item with its file counts' })
-  @ApiBadRequestResponse({ description: 'INVALID_STATUS, INVALID_LIMIT, INVALID_CURSOR, INVALID_USER_ID' })
+  @ApiErrorResponses({
+    400: [...USER_ID_CODES, 'INVALID_STATUS', 'INVALID_LIMIT', 'INVALID_CURSOR'],
+    500: INTERNAL_CODES,
+  })
   list(@Query() q: ListProgramsQuery): Promise<ProgramPageDto> {
     return this.programs.list(q.user_id, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor, q.status);
   }
 
   @Get(':programId')
-  @ApiOkResponse({ type: ProgramDto })
+  @ApiOperation({ operationId: 'getProgram', summary: 'one program, with its metadata_json' })
   @ApiHeader({
     name: 'If-None-Match',
     required: false,
     description: 'the ETag of a previous answer: 304 while unchanged',
   })
+  // Sent through @Res() as prepared JSON text; the schema is what that text holds.
+  @ApiOkResponse({ type: ProgramDto, headers: ETAG_HEADER })
+  @ApiNotModifiedResponse({
+    description: 'unchanged since the ETag sent in If-None-Match; no body',
+    headers: ETAG_HEADER,
+  })
+  @ApiErrorResponses({ 400: USER_ID_CODES, 404: ['PROGRAM_NOT_FOUND'], 500: INTERNAL_CODES })
   async get(
     @Param('programId') programId: string,
     @Query() q: UserScopedQuery,
@@ -85,24 +133,32 @@ export class ProgramsController {
   }
 
   @Get(':programId/failures')
+  @ApiOperation({ operationId: 'listFailures', summary: 'every failure record, paged, each with its stage' })
+  @ApiExtraModels(PreprocessingFailureItemDto, DocumentFailureItemDto)
   @ApiOkResponse({ type: FailurePageDto })
-  @ApiBadRequestResponse({ description: 'INVALID_STAGE, INVALID_ERROR_CODE, INVALID_LIMIT, INVALID_CURSOR' })
-  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND' })
+  @ApiErrorResponses({
+    400: [...USER_ID_CODES, 'INVALID_STAGE', 'INVALID_ERROR_CODE', 'INVALID_LIMIT', 'INVALID_CURSOR'],
+    404: ['PROGRAM_NOT_FOUND'],
+    500: INTERNAL_CODES,
+  })
   failures(@Param('programId') programId: string, @Query() q: FailuresQuery): Promise<FailurePageDto> {
     return this.programs.failures(programId, q.user_id, q.stage, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor, q.error_code);
   }
 
   @Get(':programId/failures/counts')
-  @ApiOperation({ summary: 'failures counted by stage and error code (all of them, not only the inline ones)' })
+  @ApiOperation({
+    operationId: 'countFailures',
+    summary: 'failures counted by stage and error code (all of them, not only the inline ones)',
+  })
   @ApiOkResponse({ type: FailureCountsDto })
-  @ApiBadRequestResponse({ description: 'INVALID_USER_ID' })
-  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND' })
+  @ApiErrorResponses({ 400: USER_ID_CODES, 404: ['PROGRAM_NOT_FOUND'], 500: INTERNAL_CODES })
   failureCounts(@Param('programId') programId: string, @Query() q: UserScopedQuery): Promise<FailureCountsDto> {
     return this.programs.failureCounts(programId, q.user_id);
   }
 
   @Get(':programId/failures/export')
   @ApiOperation({
+    operationId: 'exportFailures',
     summary: 'every failure record, streamed (no paging)',
     description:
       'Both stages unless `stage` is given, ordered by stage (preprocessing, then document) and source index. ' +
@@ -114,16 +170,25 @@ export class ProgramsController {
       'A failure after the download has started ends it abruptly (the transfer is incomplete), never with a ' +
       'partial body that looks whole.',
   })
-  @ApiProduces('text/csv', 'application/x-ndjson')
   @ApiOkResponse({
     description: 'the records, as an attachment',
+    headers: {
+      'Content-Disposition': {
+        description: 'attachment, with a file name naming the program',
+        required: true,
+        schema: { type: 'string' },
+      },
+    },
     content: {
       'text/csv': { schema: { type: 'string' } },
       'application/x-ndjson': { schema: { type: 'string' } },
     },
   })
-  @ApiBadRequestResponse({ description: 'INVALID_FORMAT, INVALID_STAGE, INVALID_USER_ID' })
-  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND' })
+  @ApiErrorResponses({
+    400: [...USER_ID_CODES, 'INVALID_FORMAT', 'INVALID_STAGE'],
+    404: ['PROGRAM_NOT_FOUND'],
+    500: INTERNAL_CODES,
+  })
   async exportFailures(
     @Param('programId') programId: string,
     @Query() q: ExportFailuresQuery,
@@ -152,10 +217,16 @@ export class ProgramsController {
   }
 
   @Get(':programId/files/:index')
-  @ApiOperation({ summary: "one file's state, failure record, Document and every attempt made at it" })
+  @ApiOperation({
+    operationId: 'getFileStory',
+    summary: "one file's state, failure record, Document and every attempt made at it",
+  })
   @ApiOkResponse({ type: FileStoryDto })
-  @ApiBadRequestResponse({ description: 'INVALID_INDEX, INVALID_USER_ID' })
-  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND, FILE_NOT_FOUND' })
+  @ApiErrorResponses({
+    400: [...USER_ID_CODES, 'INVALID_INDEX'],
+    404: ['PROGRAM_NOT_FOUND', 'FILE_NOT_FOUND'],
+    500: INTERNAL_CODES,
+  })
   fileStory(@Param() p: FileParams, @Query() q: UserScopedQuery): Promise<FileStoryDto> {
     return this.programs.fileStory(p.programId, q.user_id, Number(p.index));
   }
@@ -163,12 +234,16 @@ export class ProgramsController {
   @Post(':programId/cancel')
   @HttpCode(202)
   @ApiOperation({
+    operationId: 'cancelProgram',
     summary: 'stop the first run: unsettled files become CANCELLED failures and the program settles cancelled',
   })
   @ApiAcceptedResponse({ type: ProgramCancelledDto })
-  @ApiBadRequestResponse({ description: 'INVALID_USER_ID' })
-  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'PROGRAM_NOT_RUNNING: the first run has settled already' })
+  @ApiErrorResponses({
+    400: USER_ID_CODES,
+    404: ['PROGRAM_NOT_FOUND'],
+    409: { codes: ['PROGRAM_NOT_RUNNING'], note: 'the first run has settled already' },
+    500: INTERNAL_CODES,
+  })
   cancel(@Param('programId') programId: string, @Query() q: UserScopedQuery): Promise<ProgramCancelledDto> {
     return this.cancels.cancel(programId, q.user_id);
   }

@@ -1,16 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrorResponses, BODY_CODES, INTERNAL_CODES, USER_ID_CODES } from '../common/dto/api-responses';
 import { DEFAULT_PAGE_LIMIT, UserScopedQuery } from '../common/dto/user-scoped.query';
 import {
   RetryAcceptedDto,
@@ -35,16 +26,26 @@ export class RetryController {
 
   @Post('retry')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'retryProgram',
+    summary: 'retry failed files (all, or selected ones); answers when done, or at once with wait=false',
+  })
   @ApiBody({ type: RetryBodyDto, required: false })
   @ApiOkResponse({ type: RetryResponseDto, description: 'the retry ran; counts per stage' })
   @ApiAcceptedResponse({ type: RetryAcceptedDto, description: 'wait=false: the run has begun' })
-  @ApiBadRequestResponse({ description: 'INVALID_RETRY_TYPE, INVALID_WAIT, INVALID_SELECTION, INVALID_USER_ID' })
-  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'PROGRAM_BUSY: the program is being processed or retried right now' })
-  @ApiTooManyRequestsResponse({
-    description: 'RETRY_CAPACITY: MAX_CONCURRENT_RETRIES are running here; see Retry-After',
+  @ApiErrorResponses({
+    400: [...USER_ID_CODES, 'INVALID_RETRY_TYPE', 'INVALID_WAIT', 'INVALID_SELECTION', ...BODY_CODES],
+    404: ['PROGRAM_NOT_FOUND'],
+    409: { codes: ['PROGRAM_BUSY'], note: 'the program is being processed or retried right now' },
+    413: ['PAYLOAD_TOO_LARGE'],
+    415: ['INVALID_BODY'],
+    429: { codes: ['RETRY_CAPACITY'], note: 'MAX_CONCURRENT_RETRIES are running on this instance' },
+    500: INTERNAL_CODES,
+    503: {
+      codes: ['SHUTTING_DOWN', 'RETRY_INTERRUPTED'],
+      note: 'this instance is draining, or the waiting retry lost the program (its files still settle)',
+    },
   })
-  @ApiServiceUnavailableResponse({ description: 'SHUTTING_DOWN: this instance is draining; see Retry-After' })
   async retry(
     @Param('programId') programId: string,
     @Query() q: RetryQuery,
@@ -61,16 +62,25 @@ export class RetryController {
   }
 
   @Get('retries')
+  @ApiOperation({ operationId: 'listRetryRuns', summary: "the program's retry runs, manual and scheduled" })
   @ApiOkResponse({ type: RetryRunPageDto, description: 'runs newest first' })
-  @ApiBadRequestResponse({ description: 'INVALID_LIMIT, INVALID_CURSOR, INVALID_USER_ID' })
-  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND' })
+  @ApiErrorResponses({
+    400: [...USER_ID_CODES, 'INVALID_LIMIT', 'INVALID_CURSOR'],
+    404: ['PROGRAM_NOT_FOUND'],
+    500: INTERNAL_CODES,
+  })
   list(@Param('programId') programId: string, @Query() q: RetryRunsQuery): Promise<RetryRunPageDto> {
     return this.runs.list(programId, q.user_id, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
   }
 
   @Get('retries/:retryId')
+  @ApiOperation({ operationId: 'getRetryRun', summary: 'one retry run; a running one is counted live' })
   @ApiOkResponse({ type: RetryRunDto })
-  @ApiNotFoundResponse({ description: 'PROGRAM_NOT_FOUND, RETRY_NOT_FOUND' })
+  @ApiErrorResponses({
+    400: USER_ID_CODES,
+    404: ['PROGRAM_NOT_FOUND', 'RETRY_NOT_FOUND'],
+    500: INTERNAL_CODES,
+  })
   one(
     @Param('programId') programId: string,
     @Param('retryId') retryId: string,

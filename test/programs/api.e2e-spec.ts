@@ -314,12 +314,15 @@ describe('programs API', () => {
       '400',
       '404',
       '409',
+      '413',
+      '415',
       '429',
+      '500',
       '503',
     ]);
-    expect(answers('get', '/v1/programs/{programId}/retries/{retryId}')).toEqual(['200', '404']);
-    expect(answers('get', '/v1/programs/{programId}/files/{index}')).toEqual(['200', '400', '404']);
-    expect(answers('post', '/v1/programs/{programId}/cancel')).toEqual(['202', '400', '404', '409']);
+    expect(answers('get', '/v1/programs/{programId}/retries/{retryId}')).toEqual(['200', '400', '404', '500']);
+    expect(answers('get', '/v1/programs/{programId}/files/{index}')).toEqual(['200', '400', '404', '500']);
+    expect(answers('post', '/v1/programs/{programId}/cancel')).toEqual(['202', '400', '404', '409', '500']);
     const schemas = res.body.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
     expect(Object.keys(schemas.RetryRunDto.properties ?? {})).toEqual(
       expect.arrayContaining(['retry_id', 'status', 'started_at', 'finished_at', 'results', 'skipped']),

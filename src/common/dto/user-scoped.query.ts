@@ -19,7 +19,7 @@ export class UserScopedQuery {
 }
 
 export class PagedQuery extends UserScopedQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be a whole number', context: { code: 'INVALID_LIMIT' } })
@@ -27,7 +27,7 @@ export class PagedQuery extends UserScopedQuery {
   @Max(1000, { message: 'limit must be between 1 and 1000', context: { code: 'INVALID_LIMIT' } })
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'opaque cursor from the previous page' })
+  @ApiPropertyOptional({ description: 'opaque cursor from the previous page', maxLength: 512 })
   @IsOptional()
   @IsString({ message: 'cursor must be a string', context: { code: 'INVALID_CURSOR' } })
   @MaxLength(512, { message: 'cursor is not valid', context: { code: 'INVALID_CURSOR' } })

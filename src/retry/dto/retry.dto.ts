@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsIn, IsOptional } from 'class-validator';
+import { RetryResultsDto } from '../../common/dto/retry-results.dto';
 import { PagedQuery, UserScopedQuery } from '../../common/dto/user-scoped.query';
 import type { RetryTriggerName, RetryTypeName } from '../../events/catalogue';
 
@@ -27,7 +28,12 @@ export class RetryQuery extends UserScopedQuery {
 /** Checked by validateRetrySelection (one pass, one code) rather than per-field decorators. */
 export class RetryBodyDto {
   @ApiPropertyOptional({
-    type: [Number],
+    type: 'integer',
+    isArray: true,
+    minimum: 0,
+    maximum: 99_999,
+    minItems: 1,
+    maxItems: 100_000,
     description: 'only these source indexes (failed files of the chosen stages; others are counted in skipped)',
     example: [0, 7],
   })
@@ -35,7 +41,11 @@ export class RetryBodyDto {
   indexes?: unknown;
 
   @ApiPropertyOptional({
-    type: [String],
+    type: String,
+    isArray: true,
+    pattern: '^[A-Z][A-Z0-9_]{0,63}$',
+    minItems: 1,
+    maxItems: 100,
     description: 'only failures with these error codes (not together with indexes)',
     example: ['TIMEOUT'],
   })
@@ -45,24 +55,17 @@ export class RetryBodyDto {
 
 export class RetryRunsQuery extends PagedQuery {}
 
-class StageCountsDto {
-  @ApiProperty() retried!: number;
-  @ApiProperty() success!: number;
-  @ApiProperty() failed!: number;
-}
-
-class RetryResultsDto {
-  @ApiProperty({ type: StageCountsDto }) preprocessing!: StageCountsDto;
-  @ApiProperty({ type: StageCountsDto }) document!: StageCountsDto;
-}
-
 /** The seed's retry response, with the run's id and what a selection skipped. */
 export class RetryResponseDto {
   @ApiProperty() program_id!: string;
   @ApiProperty({ example: '42' }) retry_id!: string;
   @ApiProperty({ enum: RETRY_TYPES }) retry_type!: RetryTypeName;
   @ApiProperty({ type: RetryResultsDto }) results!: RetryResultsDto;
-  @ApiProperty({ description: 'selected indexes that were not failed files of the chosen stages' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'selected indexes that were not failed files of the chosen stages',
+  })
   skipped!: number;
   @ApiProperty({ example: '재시도 완료' }) message!: string;
 }
@@ -72,7 +75,7 @@ export class RetryAcceptedDto {
   @ApiProperty() program_id!: string;
   @ApiProperty({ example: '42' }) retry_id!: string;
   @ApiProperty({ enum: ['running'] }) status!: 'running';
-  @ApiProperty() skipped!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) skipped!: number;
 }
 
 export const RETRY_RUN_STATUSES = ['running', 'finished', 'interrupted'] as const;
@@ -88,10 +91,10 @@ export class RetryRunDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) finished_at!: string | null;
   @ApiProperty({ type: RetryResultsDto, description: 'while running: what its files have recorded so far' })
   results!: RetryResultsDto;
-  @ApiProperty() skipped!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) skipped!: number;
 }
 
 export class RetryRunPageDto {
   @ApiProperty({ type: [RetryRunDto] }) items!: RetryRunDto[];
-  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'null on the last page' }) next_cursor!: string | null;
 }
