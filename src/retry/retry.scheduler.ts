@@ -41,17 +41,20 @@ export class RetryScheduler implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    // The sweep is crash recovery, not scheduling: a run whose holder died must end `interrupted`
+    // (a client following it with wait=false would otherwise wait for ever) on every deployment,
+    // also one whose replicas all run with the scheduler off.
+    this.registry.addInterval(
+      SWEEP_INTERVAL_NAME,
+      setInterval(() => this.sweepTick(), this.config.retry.scanIntervalMs),
+    );
     if (!this.config.retry.schedulerEnabled) {
-      this.logger.log('retry scheduler disabled (RETRY_SCHEDULER_ENABLED=false)');
+      this.logger.log('retry scheduler disabled (RETRY_SCHEDULER_ENABLED=false); interrupted runs are still ended');
       return;
     }
     this.registry.addInterval(
       INTERVAL_NAME,
       setInterval(() => this.tick(), this.config.retry.scanIntervalMs),
-    );
-    this.registry.addInterval(
-      SWEEP_INTERVAL_NAME,
-      setInterval(() => this.sweepTick(), this.config.retry.scanIntervalMs),
     );
   }
 

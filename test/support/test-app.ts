@@ -78,6 +78,9 @@ export async function startTestApp(
     // Against an S3 endpoint the service leaves the bucket to the operator unless asked.
     S3_CREATE_BUCKET: 'true',
     RETRY_SCHEDULER_ENABLED: 'false',
+    // The interrupted-run sweep runs on its own timer even with the scheduler off; tests that rely
+    // on it set a short interval, the others keep it from running in the middle of what they check.
+    RETRY_SCAN_INTERVAL_MS: '3600000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     ...env,
   });
