@@ -2,12 +2,15 @@
  * npm run bench — how fast a program moves through the service compared with the least work the
  * same storage could do. See docs/benchmarks.md for the method; flags: --quick, --huge,
  * --concurrency N, --keep-data, --only a,b (scenario ids: e2e300, e2e10k, seq, retry, latency, huge, scaleout,
- * pdf), --scaleout-files N, --s3-delay-ms N, --service-dir DIR (measure another checkout's build).
+ * pdf, paired, sweep), --scaleout-files N, --s3-delay-ms N, --pairs-10k N, --pairs-300 N, --service-dir DIR
+ * (measure another checkout's build).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BenchContext } from './lib/context';
+import { calibrateJsonBytes, concurrencySweep, paired, PairedFigures, SweepFigures } from './lib/paired';
+import { SecondEditionFigures, writeSecondEditionDoc } from './lib/paired-report';
 import { PDF_FILES, pdfHeavy, PdfSources, uploadPdfs } from './lib/pdf';
 import { BenchReport, evaluateTargets, printSummary, writeBenchmarksDoc, writeScaleOutDoc } from './lib/report';
 import {
@@ -33,6 +36,9 @@ interface Options {
   scaleoutFiles?: number;
   /** The S3 latency proxy's delay in the scale-out scenario. */
   s3DelayMs: number;
+  /** Floor/service pairs at 10,000 and at 300 files. */
+  pairs10k: number;
+  pairs300: number;
   only?: Set<string>;
   /** Another checkout whose built service is measured instead of this one's. */
   serviceDir?: string;
@@ -45,14 +51,25 @@ process.on('warning', (w) => {
   if (!/NodeVersionSupportWarning/.test(`${w.name} ${w.message}`)) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 
-const SCENARIOS = ['e2e300', 'e2e10k', 'seq', 'retry', 'latency', 'huge', 'scaleout', 'pdf'];
+const SCENARIOS = ['e2e300', 'e2e10k', 'seq', 'retry', 'latency', 'huge', 'scaleout', 'pdf', 'paired', 'sweep'];
+/** PROCESSING_CONCURRENCY values of the latency sweep (1 is the sequential baseline). */
+const SWEEP_CONCURRENCIES = [1, 16, 64, 256];
 /** Run only when named with --only (or, for huge, --huge): not part of the default run. */
 const OPT_IN = new Set(['huge', 'pdf']);
 /** Replica counts of the scale-out scenario; the first is the baseline of its ratios. */
 const SCALEOUT_REPLICAS = [1, 2, 3];
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, huge: false, keepData: false, concurrency: 16, s3DelayMs: 20, flags: [] };
+  const o: Options = {
+    quick: false,
+    huge: false,
+    keepData: false,
+    concurrency: 16,
+    s3DelayMs: 20,
+    pairs10k: 3,
+    pairs300: 5,
+    flags: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -78,6 +95,11 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(o.s3DelayMs) || o.s3DelayMs < 0 || o.s3DelayMs > 1000) {
         throw new Error('--s3-delay-ms must be an integer from 0 to 1000');
       }
+    } else if (a === '--pairs-10k' || a === '--pairs-300') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0 || n > 50) throw new Error(`${a} must be an integer from 0 to 50`);
+      if (a === '--pairs-10k') o.pairs10k = n;
+      else o.pairs300 = n;
     } else if (a === '--service-dir') {
       o.serviceDir = value();
     } else if (a === '--only') {
@@ -86,7 +108,7 @@ function parseArgs(argv: string[]): Options {
         if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [-- --huge] [--concurrency N] [--keep-data] [--scaleout-files N] [--s3-delay-ms N] [--service-dir DIR] [--only ' +
+        'npm run bench [-- --quick] [-- --huge] [--concurrency N] [--keep-data] [--scaleout-files N] [--s3-delay-ms N] [--pairs-10k N] [--pairs-300 N] [--service-dir DIR] [--only ' +
           SCENARIOS.join(',') +
           ']\n',
       );
@@ -95,7 +117,9 @@ function parseArgs(argv: string[]): Options {
     // The other checkout's path is machine-specific: the report names its commit instead (see below).
     if (a !== '--service-dir') {
       o.flags.push(
-        ['--concurrency', '--only', '--scaleout-files', '--s3-delay-ms'].includes(a) ? `${a} ${argv[i]}` : a,
+        ['--concurrency', '--only', '--scaleout-files', '--s3-delay-ms', '--pairs-10k', '--pairs-300'].includes(a)
+          ? `${a} ${argv[i]}`
+          : a,
       );
     }
   }
@@ -122,6 +146,8 @@ async function main(): Promise<number> {
 
   const scenarios: ScenarioResult[] = [];
   let latency: LatencyResult | undefined;
+  const pairedRuns: PairedFigures[] = [];
+  let sweep: SweepFigures | undefined;
   try {
     await ctx.start();
     if (opts.serviceDir) opts.flags.push(`--service-dir (the build of ${ctx.build!.commit})`);
@@ -130,7 +156,7 @@ async function main(): Promise<number> {
     const scaleoutFiles = opts.scaleoutFiles ?? (opts.quick ? 1000 : 10_000);
     const src = {
       e2e300: want('e2e300') ? await upload(ctx, 'e2e-300', 300) : [],
-      e2e10k: want('e2e10k') ? await upload(ctx, 'e2e-10000', 10_000) : [],
+      e2e10k: want('e2e10k') || want('paired') || want('sweep') ? await upload(ctx, 'e2e-10000', 10_000) : [],
       huge: want('huge') ? await upload(ctx, 'e2e-100000', 100_000) : [],
       seq: want('seq') ? await upload(ctx, 'seq-300', 300) : [],
       retry: want('retry') ? await upload(ctx, 'retry-1000', 1000) : [],
@@ -145,7 +171,20 @@ async function main(): Promise<number> {
           ? src.e2e10k
           : await upload(ctx, `scaleout-${scaleoutFiles}`, scaleoutFiles);
     }
-    await warmUp(ctx, await upload(ctx, 'warmup', 1000));
+    const warm = await upload(ctx, 'warmup', 1000);
+    await warmUp(ctx, warm);
+    if (want('paired')) {
+      const jsonBytes = await calibrateJsonBytes(ctx, warm);
+      if (opts.pairs300) pairedRuns.push(await paired(ctx, src.e2e10k.slice(0, 300), opts.pairs300, jsonBytes));
+      if (opts.pairs10k) pairedRuns.push(await paired(ctx, src.e2e10k, opts.pairs10k, jsonBytes));
+    }
+    if (want('sweep')) {
+      sweep = await concurrencySweep(ctx, src.e2e10k.slice(0, opts.quick ? 1000 : 5000), {
+        s3DelayMs: opts.s3DelayMs,
+        concurrencies: SWEEP_CONCURRENCIES,
+        sequentialFiles: opts.quick ? 200 : 500,
+      });
+    }
     if (want('e2e300')) scenarios.push(await endToEnd(ctx, src.e2e300));
     if (want('e2e10k')) scenarios.push(await endToEnd(ctx, src.e2e10k));
     if (want('huge')) scenarios.push(await endToEnd(ctx, src.huge));
@@ -201,8 +240,28 @@ async function main(): Promise<number> {
   if (!opts.only) writeBenchmarksDoc(doc, report);
   // The scale-out section compares its own runs only: written whenever they ran, --only or not.
   const scaleOutWritten = writeScaleOutDoc(doc, report);
+  const second: SecondEditionFigures = {
+    startedAt: report.startedAt,
+    flags: opts.flags,
+    cores: cpu.length,
+    loadAverageAtStart: report.machine.loadAverageAtStart,
+    concurrency: opts.concurrency,
+    paired: pairedRuns,
+    sweep,
+    reads: latency
+      ? {
+          programFiles: latency.programFiles,
+          failures: latency.programFiles - latency.existingSources,
+          runs: latency.reads,
+        }
+      : undefined,
+  };
+  writeFileSync(join(ctx.resultsDir, 'second-edition.json'), `${JSON.stringify(second, null, 2)}\n`);
+  const secondWritten = writeSecondEditionDoc(doc, second);
   if (opts.only) {
-    log(`--only: docs/benchmarks.md ${scaleOutWritten ? 'gets only its scale-out section' : 'left as it is'}`);
+    log(
+      `--only: docs/benchmarks.md ${scaleOutWritten || secondWritten ? 'gets only its scale-out / paired sections' : 'left as it is'}`,
+    );
   }
   process.stdout.write(printSummary(report));
   log(

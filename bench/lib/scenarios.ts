@@ -1,10 +1,10 @@
-import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { createProgram, getProgram, Json, retryProgram, someFailures, summaryOf, USER, waitFinished } from './api';
+import { createProgram, getProgram, Json, retryProgram, someFailures, summaryOf, waitFinished } from './api';
 import { BenchContext, FLOOR_BUCKET, OUTPUT_BUCKET, SOURCE_BUCKET } from './context';
 import { processCpuSeconds, type CpuSpan } from './cpu';
 import type { LatencyProxyStats } from './latency-proxy';
 import type { PdfFigures } from './pdf';
+import { readLatency, type ReadRun } from './reads';
 import { floorDocumentRetry, floorPreprocessAndStore, FloorResult } from './floor';
 import { getBytes, sourceKey, uploadSources } from './s3';
 import { RssSampler, ServiceProcess } from './service';
@@ -108,6 +108,8 @@ export interface LatencyResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** Every read endpoint measured the same way (the first is the full-body GET above). */
+  reads: ReadRun[];
   prepare: ScenarioResult;
 }
 
@@ -161,6 +163,8 @@ export interface ProgramRunOptions {
   concurrency: number;
   pollMs: number;
   expectAllSucceed: boolean;
+  /** Another way to the same S3 server (the latency proxy). */
+  s3Endpoint?: string;
   /** Runs after the service is ready and before the program is created (e.g. install a trigger). */
   beforeCreate?: (db: string) => Promise<void>;
   /** Runs after the program finished, with the service still up; may measure a second span. */
@@ -178,7 +182,7 @@ export interface AfterFinish {
 export async function runProgram(ctx: BenchContext, o: ProgramRunOptions): Promise<ScenarioResult> {
   const db = await ctx.createDatabase(o.id);
   log(`${o.label}: starting the service (PROCESSING_CONCURRENCY=${o.concurrency}, database ${db})`);
-  const svc = await ctx.startService(db, o.id, o.concurrency);
+  const svc = await ctx.startService(db, o.id, o.concurrency, { s3Endpoint: o.s3Endpoint });
   let result: ScenarioResult;
   try {
     const ready = svc.memory();
@@ -441,28 +445,26 @@ export async function getLatency(ctx: BenchContext, total: number, present: read
     pollMs: 250,
     expectAllSucceed: false,
     afterFinish: async ({ svc, programId }) => {
-      const { bytes } = await getProgram(svc.baseUrl, programId);
-      const url = `${svc.baseUrl}/v1/programs/${programId}?user_id=${USER}`;
-      log(`GET latency: autocannon, 100 connections for 10 s on a ${thousands(bytes)}-byte program`);
-      const r = await autocannon({ url, connections: 100, duration: 10 });
+      const reads = await readLatency(svc.baseUrl, programId, { connections: 100, seconds: 10 });
+      const full = reads[0];
       latency = {
         programFiles: total,
         existingSources: existing,
         connections: 100,
         durationSeconds: 10,
-        responseBytes: bytes,
-        p50: r.latency.p50,
-        p90: r.latency.p90,
-        p99: r.latency.p99,
-        max: r.latency.max,
-        mean: round(r.latency.average, 2),
-        requestsPerSecond: round(r.requests.average, 1),
-        requests: r.requests.total,
-        non2xx: r.non2xx,
-        errors: r.errors,
-        timeouts: r.timeouts,
+        responseBytes: full.bytes,
+        p50: full.p50,
+        p90: full.p90,
+        p99: full.p99,
+        max: full.max,
+        mean: full.mean,
+        requestsPerSecond: full.requestsPerSecond,
+        requests: full.requests,
+        non2xx: full.non2xx,
+        errors: full.errors,
+        timeouts: 0,
+        reads,
       };
-      log(`  p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms, ${latency.requestsPerSecond} req/s`);
     },
   });
   if (!latency) throw new Error('latency was not measured');

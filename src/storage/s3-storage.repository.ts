@@ -42,11 +42,17 @@ export function createS3Client(
     requestHandler: {
       connectionTimeout: Math.min(config.s3.requestTimeoutMs, CONNECT_TIMEOUT_MS),
       requestTimeout: config.s3.requestTimeoutMs,
+      // The SDK's default of 50 sockets would make files in flight beyond 50 queue for a socket
+      // behind each other, which at S3's real latency caps PROCESSING_CONCURRENCY at 50.
+      httpAgent: { maxSockets: s3Sockets(config) },
+      httpsAgent: { maxSockets: s3Sockets(config) },
     },
   });
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
+/** Sockets per S3 client: a file holds one S3 call at a time; the rest is for retries and reads. */
+const s3Sockets = (config: AppConfig): number => Math.max(50, 2 * config.processing.concurrency);
 /** Boot does not wait longer than this for the output bucket when it is not asked to create it. */
 const BOOT_CHECK_TIMEOUT_MS = 5_000;
 // Bounds on what wrong-region answers can make this process keep: a client per region named, and the
