@@ -5,7 +5,7 @@
  * event from src/events. What a module may take from another is those message classes, its pure
  * policies and its types — never a service, repository or handler.
  */
-const FEATURES = '(programs|preprocessing|documents|retry|notifications)';
+const FEATURES = '(programs|preprocessing|documents|retry|notifications|auth)';
 
 module.exports = {
   forbidden: [
@@ -29,10 +29,18 @@ module.exports = {
       comment: 'common/, events/, storage/, database/ and config/ must not depend on a feature module.',
       // The ORM config is where the entities are listed: the one place below the features that names them.
       from: {
-        path: '^src/(common|events|storage|config|infra|metrics|cli|database)/',
+        path: '^src/(common|events|storage|config|infra|metrics|database)/',
         pathNot: '^src/database/orm\\.config\\.ts$',
       },
       to: { path: `^src/${FEATURES}/` },
+    },
+    {
+      name: 'cli-is-a-client',
+      severity: 'error',
+      comment:
+        "The CLI talks to the service over HTTP (or, for keys, to its table); of a feature module it takes only pure policies and types (an API key's format).",
+      from: { path: '^src/cli/' },
+      to: { path: `^src/${FEATURES}/`, pathNot: `^src/${FEATURES}/[^/]+\\.(policy|types)\\.ts$` },
     },
     {
       name: 'no-circular',

@@ -3,6 +3,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { AuthModule } from './auth/auth.module';
 import { loggerOptions } from './common/logging';
 import { Clock, ClockModule } from './common/clock';
 import type { AppConfig } from './config/app-config';
@@ -22,13 +24,13 @@ import { StorageModule } from './storage/storage.module';
 @Module({})
 export class AppModule {
   /** The configuration is resolved (embedded servers started) before the module graph exists. */
-  static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
+  static forRoot(config: AppConfig, clock?: Clock, logDestination?: DestinationStream): DynamicModule {
     if (!config.databaseUrl) throw new Error('databaseUrl must be resolved before the app module is built');
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config)),
+        LoggerModule.forRoot(loggerOptions(config, logDestination)),
         ClockModule.forRoot(clock),
         LifecycleModule,
         ScheduleModule.forRoot(),
@@ -37,6 +39,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         StorageModule,
         MetricsModule,
+        AuthModule,
         ProgramsModule,
         PreprocessingModule,
         DocumentsModule,

@@ -42,15 +42,31 @@ interface Answer {
   text: string;
 }
 
+/**
+ * Who the CLI calls as: `userId` is sent as the seed's user_id query parameter (the identity with
+ * AUTH_MODE=none, a check otherwise), `apiKey` as `Authorization: Bearer` (AUTH_MODE=api-key).
+ */
+export interface Credentials {
+  userId?: string;
+  apiKey?: string;
+}
+
 export class ApiClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly userId: string,
+    private readonly credentials: Credentials,
     /** Deadline of each request, body included. */
     private readonly timeoutMs = 30_000,
     /** Pause before the one repeat of a create that met a network error. */
     private readonly createRetryDelayMs = 1_000,
   ) {}
+
+  /** A DELETE (or any call) whose success has no body. */
+  async requestEmpty(method: string, path: string): Promise<void> {
+    const url = this.url(path, {});
+    const res = await this.send(method, url, undefined, {});
+    if (res.status < 200 || res.status > 299) throw this.refusal(method, url, res);
+  }
 
   async request<T>(
     method: string,
@@ -119,7 +135,7 @@ export class ApiClient {
 
   private url(path: string, query: Record<string, string | undefined>): URL {
     const url = new URL(path, this.baseUrl);
-    url.searchParams.set('user_id', this.userId);
+    if (this.credentials.userId !== undefined) url.searchParams.set('user_id', this.credentials.userId);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
     return url;
   }
@@ -129,9 +145,12 @@ export class ApiClient {
     // as one that sends nothing.
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
+      const all: Record<string, string> = { ...headers };
+      if (this.credentials.apiKey) all.authorization = `Bearer ${this.credentials.apiKey}`;
+      if (body !== undefined) all['content-type'] = 'application/json';
       const res = await fetch(url, {
         method,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        headers: all,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });

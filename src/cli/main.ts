@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ApiClient, CliError, EXIT } from './api-client';
-import { parseErrorCodes, parseIdempotencyKey, parseIndexes, parseSeconds } from './options';
+import { createKey, listKeys, revokeKey, withDatabase, type CreatedKey, type KeyRecord } from './key-store';
+import { parseErrorCodes, parseIdempotencyKey, parseIndexes, parseKeyId, parseSeconds, parseUserId } from './options';
 import {
   FailureItem,
   failuresCsv,
@@ -49,7 +50,8 @@ const printError = (code: string, message: string) =>
 
 /** The options every command takes (commander types them loosely; these are what the commands declare). */
 interface CommonOpts {
-  user: string;
+  user?: string;
+  apiKey?: string;
   json?: boolean;
   timeout: number;
 }
@@ -91,8 +93,19 @@ if (jsonMode)
   });
 
 function client(opts: CommonOpts): ApiClient {
-  return new ApiClient(program.opts<{ api?: string }>().api ?? apiUrl(), opts.user, opts.timeout * 1000);
+  // With a key the service knows who calls; without one (AUTH_MODE=none) user_id is the identity.
+  if (opts.user === undefined && !opts.apiKey)
+    throw new CliError('give --user (or an API key: --api-key, or INGEST_API_KEY)', EXIT.failure, 'USAGE');
+  return new ApiClient(
+    program.opts<{ api?: string }>().api ?? apiUrl(),
+    { userId: opts.user, apiKey: opts.apiKey || undefined },
+    opts.timeout * 1000,
+  );
 }
+
+// In the environment rather than on the command line, a key stays out of `ps` and shell history.
+const apiKeyOption = () =>
+  new Option('--api-key <key>', 'API key (AUTH_MODE=api-key), sent as Authorization: Bearer').env('INGEST_API_KEY');
 
 /** Actions answer their exit code; a thrown error is reported in one line by the catch below. */
 const run =
@@ -103,7 +116,11 @@ const run =
 
 const common = (cmd: Command) =>
   cmd
-    .requiredOption('-u, --user <user_id>', 'user_id that owns the programs')
+    .option(
+      '-u, --user <user_id>',
+      'user_id that owns the programs (AUTH_MODE=none: required; with an API key: optional, it must be the key’s user)',
+    )
+    .addOption(apiKeyOption())
     .option('--json', 'print one JSON document on stdout and nothing else; errors as JSON on stderr')
     .addOption(
       new Option('--timeout <seconds>', 'deadline of each request to the service').argParser(parseSeconds).default(30),
@@ -364,6 +381,121 @@ common(
     const items = await api.all<ListItem>('/v1/programs', { status: opts.status });
     if (opts.json) printJson(items);
     else for (const p of items) console.log(listLine(p));
+    return EXIT.ok;
+  }),
+);
+
+interface KeysOpts {
+  apiKey?: string;
+  json?: boolean;
+  timeout: number;
+}
+
+const keysCommand = (cmd: Command) =>
+  cmd
+    .addOption(apiKeyOption())
+    .option('--json', 'print one JSON document on stdout and nothing else; errors as JSON on stderr')
+    .addOption(
+      new Option('--timeout <seconds>', 'deadline of each request (or database statement)')
+        .argParser(parseSeconds)
+        .default(30),
+    )
+    .addHelpText(
+      'after',
+      '\nWith an admin API key (--api-key / INGEST_API_KEY) the service is asked; without one, the database\n' +
+        'at DATABASE_URL is used directly: that is how the first admin key is made.' +
+        EXIT_CODES,
+    );
+
+/** Through the service when the caller has a key, else straight to the database (bootstrapping). */
+async function keyStore<T>(
+  opts: KeysOpts,
+  viaApi: (api: ApiClient) => Promise<T>,
+  viaDatabase: (db: Parameters<Parameters<typeof withDatabase>[2]>[0]) => Promise<T>,
+): Promise<T> {
+  if (opts.apiKey) return viaApi(client({ apiKey: opts.apiKey, timeout: opts.timeout }));
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl)
+    throw new CliError(
+      'set DATABASE_URL (the service’s database) or give an admin API key (--api-key, or INGEST_API_KEY)',
+      EXIT.failure,
+      'USAGE',
+    );
+  return withDatabase(databaseUrl, opts.timeout * 1000, viaDatabase);
+}
+
+const keys = program
+  .command('keys')
+  .description('API keys for AUTH_MODE=api-key: make, list and revoke them (the key is shown once)');
+
+keysCommand(
+  keys
+    .command('create')
+    .description('make an API key for a user; the key is printed once and stored only as a hash')
+    .requiredOption('-u, --user <user_id>', 'whose key it is', parseUserId)
+    .option('--admin', "an admin's key: reads and acts on every user's programs, manages keys"),
+).action(
+  run(async (opts: KeysOpts & { user: string; admin?: boolean }) => {
+    const admin = opts.admin === true;
+    const created = await keyStore<CreatedKey>(
+      opts,
+      (api) => api.request('POST', '/v1/admin/keys', {}, { user_id: opts.user, admin }),
+      (db) => createKey(db, opts.user, admin),
+    );
+    if (opts.json) printJson(created);
+    else
+      console.log(
+        [
+          `key_id  ${created.key_id}`,
+          `user    ${created.user_id}`,
+          `admin   ${created.admin ? 'yes' : 'no'}`,
+          `key     ${created.key}`,
+          '',
+          'The key is shown only now (only its hash is stored): keep it somewhere safe.',
+          'Use it as INGEST_API_KEY, or send it as Authorization: Bearer <key>.',
+        ].join('\n'),
+      );
+    return EXIT.ok;
+  }),
+);
+
+keysCommand(keys.command('list').description('every API key, newest first: never the key itself')).action(
+  run(async (opts: KeysOpts) => {
+    const items = await keyStore<KeyRecord[]>(
+      opts,
+      (api) => api.all<KeyRecord>('/v1/admin/keys'),
+      (db) => listKeys(db),
+    );
+    if (opts.json) printJson(items);
+    else
+      for (const k of items)
+        console.log(
+          [
+            k.key_id,
+            k.user_id,
+            k.admin ? 'admin' : '-',
+            k.created_at,
+            k.revoked_at ? `revoked ${k.revoked_at}` : 'active',
+          ].join('  '),
+        );
+    return EXIT.ok;
+  }),
+);
+
+keysCommand(
+  keys.command('revoke <key_id>').description('revoke an API key: every instance refuses it from its next request on'),
+).action(
+  run(async (keyIdArg: string, opts: KeysOpts) => {
+    const keyId = parseKeyId(keyIdArg);
+    await keyStore(
+      opts,
+      (api) => api.requestEmpty('DELETE', `/v1/admin/keys/${keyId}`),
+      async (db) => {
+        if (!(await revokeKey(db, keyId))) throw new CliError(`no API key ${keyId}`, EXIT.failure, 'KEY_NOT_FOUND');
+      },
+    );
+    if (opts.json) printJson({ key_id: keyId, revoked: true });
+    else console.log(`API key ${keyId} revoked`);
     return EXIT.ok;
   }),
 );

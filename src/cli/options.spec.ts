@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseErrorCodes, parseIdempotencyKey, parseIndexes, parseSeconds } from './options';
+import { parseErrorCodes, parseIdempotencyKey, parseIndexes, parseKeyId, parseSeconds, parseUserId } from './options';
 
 describe('CLI option values', () => {
   it('reads --indexes as source indexes, spaces and empty items ignored', () => {
@@ -30,5 +30,13 @@ describe('CLI option values', () => {
     expect(parseIdempotencyKey('nightly-2026-05-01')).toBe('nightly-2026-05-01');
     for (const v of ['', 'has space', 'x'.repeat(201), 'ключ'])
       expect(() => parseIdempotencyKey(v)).toThrow(InvalidArgumentError);
+  });
+
+  it('takes a user id the service would take, and a key id as `keys list` shows it', () => {
+    expect(parseUserId('alice@example.com')).toBe('alice@example.com');
+    for (const v of ['', 'x'.repeat(129), 'tab\there']) expect(() => parseUserId(v)).toThrow(InvalidArgumentError);
+    expect(parseKeyId('0123456789abcdef')).toBe('0123456789abcdef');
+    for (const v of ['', '0123456789ABCDEF', '0123456789abcde', 'bik_0123456789abcdef_x'])
+      expect(() => parseKeyId(v)).toThrow(InvalidArgumentError);
   });
 });

@@ -45,3 +45,18 @@ export function parseIdempotencyKey(value: string): string {
     throw new InvalidArgumentError('an idempotency key is 1 to 200 visible ASCII characters (no spaces)');
   return value;
 }
+
+/** What the service takes as a user id: 1 to 128 characters, no control characters. */
+export function parseUserId(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/^[^\u0000-\u001f\u007f-\u009f]{1,128}$/.test(value))
+    throw new InvalidArgumentError('a user id is 1 to 128 characters, with no control characters');
+  return value;
+}
+
+/** An API key's id, as `keys list` shows it (16 hex digits). */
+export function parseKeyId(value: string): string {
+  if (!/^[0-9a-f]{16}$/.test(value))
+    throw new InvalidArgumentError('a key id is 16 hex digits, as `batch-ingest keys list` shows it');
+  return value;
+}

@@ -42,6 +42,33 @@ describe('loadConfig', () => {
     expect(c.failureBudget).toEqual({ maxFailedRatio: undefined, minFiles: 50 });
     expect(c.webhooks).toEqual({ allowedHosts: [], secret: undefined, retryBaseMs: 1000 });
     expect(c.maxBodyBytes).toBe(16_777_216);
+    expect(c.auth).toEqual({
+      mode: 'none',
+      userHeader: 'x-authenticated-user',
+      adminUsers: [],
+      metricsToken: undefined,
+      warnUnauthenticated: false,
+    });
+  });
+
+  it('reads the identity settings, and warns of AUTH_MODE=none only on a real database', () => {
+    const header = sut({
+      AUTH_MODE: 'trusted-header',
+      AUTH_USER_HEADER: 'X-Forwarded-User',
+      AUTH_ADMIN_USERS: ' ops , alice,ops',
+      METRICS_TOKEN: 'scrape-token-0123456789',
+    });
+    expect(header.auth).toEqual({
+      mode: 'trusted-header',
+      userHeader: 'x-forwarded-user',
+      adminUsers: ['ops', 'alice'],
+      metricsToken: 'scrape-token-0123456789',
+      warnUnauthenticated: false,
+    });
+    expect(sut({ AUTH_MODE: 'api-key' }).auth.mode).toBe('api-key');
+    const real = 'postgres://db.internal/ingest';
+    expect(sut({ DATABASE_URL: real }).auth.warnUnauthenticated).toBe(true);
+    expect(sut({ DATABASE_URL: real, AUTH_MODE: 'api-key' }).auth.warnUnauthenticated).toBe(false);
   });
 
   it('reads the failure budget and the webhook hosts', () => {
@@ -115,6 +142,12 @@ describe('loadConfig', () => {
     ['DB_POOL_MAX', '3'],
     ['MIGRATE_ON_BOOT', 'sometimes'],
     ['S3_CREATE_BUCKET', 'yes please'],
+    ['AUTH_MODE', 'basic'],
+    ['AUTH_USER_HEADER', 'x user'],
+    ['AUTH_USER_HEADER', 'Authorization'],
+    ['AUTH_ADMIN_USERS', 'ops'],
+    ['METRICS_TOKEN', 'short'],
+    ['METRICS_TOKEN', 'has a space in it somewhere'],
   ])('stops the boot on %s=%s, naming the variable', (name, value) => {
     expect(() => sut({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });

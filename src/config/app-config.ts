@@ -78,7 +78,22 @@ export interface AppConfig {
   logLevel: LogLevelName;
   /** json (one object per line, for machines) or pretty (for a terminal). */
   logFormat: 'json' | 'pretty';
+  /** Who a caller is (SPEC §8.8), and what guards /metrics. */
+  auth: {
+    mode: AuthMode;
+    /** trusted-header: the header a gateway sets to the caller's user id (lower case, as Node reads it). */
+    userHeader: string;
+    /** trusted-header: users who may read and act on every user's programs. */
+    adminUsers: string[];
+    /** Set: /metrics needs `Authorization: Bearer <token>`. */
+    metricsToken?: string;
+    /** DATABASE_URL is set (a real deployment) and nobody is authenticated: the boot log says so. */
+    warnUnauthenticated: boolean;
+  };
 }
+
+export const AUTH_MODES = ['none', 'api-key', 'trusted-header'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'log', 'debug'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -183,6 +198,55 @@ function hostList(env: Env, name: string): string[] {
   return hosts;
 }
 
+// RFC 9110 token characters: what a header name may be made of.
+const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// The same rules as a user_id query parameter: 1 to 128 characters, no control characters.
+// eslint-disable-next-line no-control-regex
+const USER_ID_RE = /^[^\u0000-\u001f\u007f-\u009f]{1,128}$/;
+
+function userList(env: Env, name: string): string[] {
+  const raw = present(env, name);
+  if (raw === undefined) return [];
+  const users = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u !== ''),
+    ),
+  ];
+  for (const u of users) if (!USER_ID_RE.test(u)) throw new ConfigError(name, `"${u.slice(0, 40)}" is not a user id`);
+  return users;
+}
+
+function authConfig(env: Env, databaseConfigured: boolean): AppConfig['auth'] {
+  const mode = oneOf(env, 'AUTH_MODE', AUTH_MODES, 'none');
+  const userHeader = (present(env, 'AUTH_USER_HEADER') ?? 'x-authenticated-user').toLowerCase();
+  if (!HEADER_NAME_RE.test(userHeader))
+    throw new ConfigError('AUTH_USER_HEADER', `"${userHeader}" is not a header name`);
+  // The caller's own credentials travel in these; a gateway's identity never does.
+  if (['authorization', 'cookie', 'host'].includes(userHeader)) {
+    throw new ConfigError('AUTH_USER_HEADER', `must not be ${userHeader}`);
+  }
+  const adminUsers = userList(env, 'AUTH_ADMIN_USERS');
+  // Elsewhere it would mean nothing (api-key admins are --admin keys) or, with AUTH_MODE=none,
+  // suggest an admin that anyone can claim to be.
+  if (adminUsers.length > 0 && mode !== 'trusted-header') {
+    throw new ConfigError('AUTH_ADMIN_USERS', 'applies only with AUTH_MODE=trusted-header');
+  }
+  const metricsToken = present(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,1024}$/.test(metricsToken)) {
+    throw new ConfigError('METRICS_TOKEN', 'must be 16 to 1024 visible ASCII characters (no spaces)');
+  }
+  return {
+    mode,
+    userHeader,
+    adminUsers,
+    metricsToken,
+    warnUnauthenticated: mode === 'none' && databaseConfigured,
+  };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const endpoint = url(env, 'S3_ENDPOINT', ['http:', 'https:']);
   const embedded = bool(env, 'S3_EMBEDDED', endpoint === undefined);
@@ -201,10 +265,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('RETRY_BACKOFF_MAX_MS', 'must not be smaller than RETRY_BACKOFF_BASE_MS');
   }
 
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+
   return {
     port: int(env, 'PORT', 3000, 0, 65535),
     dataDir: present(env, 'DATA_DIR') ?? '.data',
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     embeddedPgPort,
     s3: {
       endpoint,
@@ -264,5 +330,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ['json', 'pretty'] as const,
       process.stdout.isTTY && env.NODE_ENV !== 'production' ? 'pretty' : 'json',
     ),
+    auth: authConfig(env, databaseUrl !== undefined),
   };
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, Headers, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { OpenRoute } from '../common/auth/open-route';
 import type { Response } from 'express';
 import { ConsoleAssets } from './console.assets';
 
@@ -19,7 +20,9 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+// Static files only (no data): open, so a browser can load the page that then asks for a key.
 @ApiExcludeController()
+@OpenRoute()
 @Controller('ui')
 export class ConsoleController {
   constructor(private readonly assets: ConsoleAssets) {}

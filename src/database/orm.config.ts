@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { ApiKey } from '../auth/entities/api-key.entity';
 import { Document } from '../documents/entities/document.entity';
 import { FileAttempt } from '../programs/entities/file-attempt.entity';
 import { ProgramFile } from '../programs/entities/program-file.entity';
@@ -13,6 +14,7 @@ import { Migration20261126010000_retry_due_index } from './migrations/Migration2
 import { Migration20261201000000_work_model_v2 } from './migrations/Migration20261201000000_work_model_v2';
 import { Migration20261201010000_documents_sha256_idx } from './migrations/Migration20261201010000_documents_sha256_idx';
 import { Migration20261202000000_failure_policy } from './migrations/Migration20261202000000_failure_policy';
+import { Migration20261203000000_api_keys } from './migrations/Migration20261203000000_api_keys';
 import { connectionBudget, TOOL_ORM_POOL } from './connection-budget';
 import { databaseConnection } from './connection-options';
 
@@ -39,6 +41,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261201000000_work_model_v2', class: Migration20261201000000_work_model_v2 },
   { name: 'Migration20261201010000_documents_sha256_idx', class: Migration20261201010000_documents_sha256_idx },
   { name: 'Migration20261202000000_failure_policy', class: Migration20261202000000_failure_policy },
+  { name: 'Migration20261203000000_api_keys', class: Migration20261203000000_api_keys },
 ];
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 
@@ -48,7 +51,7 @@ export function ormConfig(databaseUrl: string, opts: OrmOptions) {
     // The ORM takes server, credentials and database from the URL and ignores the rest of it (TLS
     // included); driverOptions.connection below carries all of it, and wins.
     clientUrl: databaseUrl,
-    entities: [Program, ProgramState, ProgramFile, FileAttempt, Document, RetryRun, WebhookDelivery],
+    entities: [Program, ProgramState, ProgramFile, FileAttempt, Document, RetryRun, WebhookDelivery, ApiKey],
     extensions: [Migrator],
     migrations: {
       migrationsList: MIGRATIONS,

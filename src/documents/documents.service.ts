@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import type { Identity } from '../common/auth/identity';
 import { ProgramNotFoundError } from '../common/errors/program-not-found.error';
 import { indexAfter, pageBySourceIndex } from '../common/paging/cursor';
 import { ProgramStatusQuery } from '../programs/queries/program-status.query';
@@ -13,8 +14,8 @@ export class DocumentsService {
     private readonly queries: QueryBus,
   ) {}
 
-  async list(programId: string, userId: string, limit: number, cursor?: string): Promise<DocumentPageDto> {
-    if (!(await this.queries.execute(new ProgramStatusQuery(programId, userId)))) throw new ProgramNotFoundError();
+  async list(programId: string, caller: Identity, limit: number, cursor?: string): Promise<DocumentPageDto> {
+    if (!(await this.queries.execute(new ProgramStatusQuery(programId, caller)))) throw new ProgramNotFoundError();
     const rows = await this.documents.page(programId, indexAfter(cursor), limit + 1);
     return pageBySourceIndex(rows, limit, (row) => row);
   }

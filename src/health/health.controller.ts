@@ -1,13 +1,16 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator } from '@nestjs/terminus';
+import { OpenRoute } from '../common/auth/open-route';
 import { ApiErrorResponses } from '../common/dto/api-responses';
 import { ShuttingDownError } from '../common/errors/domain.error';
 import { Lifecycle } from '../common/lifecycle';
 import { HealthDto } from './dto/health.dto';
 import { S3HealthIndicator } from './s3.health';
 
+// Probes carry no credentials, and say nothing about anyone's data.
 @ApiTags('health')
+@OpenRoute()
 @Controller('health')
 export class HealthController {
   constructor(

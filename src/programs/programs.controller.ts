@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Logger, Param, Post, Query, R
 import type { Response } from 'express';
 import {
   ApiAcceptedResponse,
+  ApiBearerAuth,
   ApiExtraModels,
   ApiHeader,
   ApiNotModifiedResponse,
@@ -11,7 +12,16 @@ import {
 } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ApiErrorResponses, BODY_CODES, INTERNAL_CODES, USER_ID_CODES } from '../common/dto/api-responses';
+import { Caller } from '../common/auth/caller.decorator';
+import type { Identity } from '../common/auth/identity';
+import {
+  ApiErrorResponses,
+  AUTH_CODES,
+  BODY_CODES,
+  INTERNAL_CODES,
+  MISMATCH_CODES,
+  USER_ID_CODES,
+} from '../common/dto/api-responses';
 import { DEFAULT_PAGE_LIMIT, UserScopedQuery } from '../common/dto/user-scoped.query';
 import { CorrelationId } from '../common/http/correlation-id';
 import { logMessage } from '../database/sql';
@@ -40,6 +50,7 @@ const ETAG_HEADER = {
 } as const;
 
 @ApiTags('programs')
+@ApiBearerAuth('api-key')
 @Controller('v1/programs')
 export class ProgramsController {
   private readonly logger = new Logger(ProgramsController.name);
@@ -76,29 +87,40 @@ export class ProgramsController {
       'WEBHOOK_NOT_ALLOWED',
       ...BODY_CODES,
     ],
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
     409: { codes: ['IDEMPOTENCY_CONFLICT'], note: 'this Idempotency-Key came with another body' },
     413: ['PAYLOAD_TOO_LARGE'],
     415: ['INVALID_BODY'],
     500: INTERNAL_CODES,
   })
   create(
-    @Query() q: UserScopedQuery,
+    @Query() _q: UserScopedQuery,
+    @Caller() caller: Identity,
     @Body() body: CreateProgramDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CorrelationId() correlationId: string,
   ): Promise<ProgramAcceptedDto> {
-    return this.programs.create(q.user_id, body, idempotencyKey, correlationId);
+    return this.programs.create(caller, body, idempotencyKey, correlationId);
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listPrograms', summary: "the caller's programs, newest first" })
+  @ApiOperation({
+    operationId: 'listPrograms',
+    summary: "the caller's programs, newest first; an admin's all_users=true lists every user's",
+  })
   @ApiOkResponse({ type: ProgramPageDto, description: 'newest first; each item with its file counts' })
   @ApiErrorResponses({
-    400: [...USER_ID_CODES, 'INVALID_STATUS', 'INVALID_LIMIT', 'INVALID_CURSOR'],
+    400: [...USER_ID_CODES, 'INVALID_STATUS', 'INVALID_LIMIT', 'INVALID_CURSOR', 'INVALID_ALL_USERS'],
+    401: AUTH_CODES,
+    403: {
+      codes: [...MISMATCH_CODES, 'ADMIN_REQUIRED'],
+      note: 'user_id names another user than the authenticated one, or all_users=true from a caller who is not an admin',
+    },
     500: INTERNAL_CODES,
   })
-  list(@Query() q: ListProgramsQuery): Promise<ProgramPageDto> {
-    return this.programs.list(q.user_id, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor, q.status);
+  list(@Query() q: ListProgramsQuery, @Caller() caller: Identity): Promise<ProgramPageDto> {
+    return this.programs.list(caller, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor, q.status, q.all_users === 'true');
   }
 
   @Get(':programId')
@@ -114,14 +136,21 @@ export class ProgramsController {
     description: 'unchanged since the ETag sent in If-None-Match; no body',
     headers: ETAG_HEADER,
   })
-  @ApiErrorResponses({ 400: USER_ID_CODES, 404: ['PROGRAM_NOT_FOUND'], 500: INTERNAL_CODES })
+  @ApiErrorResponses({
+    400: USER_ID_CODES,
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
+    404: ['PROGRAM_NOT_FOUND'],
+    500: INTERNAL_CODES,
+  })
   async get(
     @Param('programId') programId: string,
-    @Query() q: UserScopedQuery,
+    @Query() _q: UserScopedQuery,
+    @Caller() caller: Identity,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    const { body, version } = await this.programs.getJson(programId, q.user_id);
+    const { body, version } = await this.programs.getJson(programId, caller);
     // Pollers re-ask often; while the program is unchanged they get 304 and no body.
     const etag = `"${version}"`;
     res.setHeader('ETag', etag);
@@ -138,11 +167,17 @@ export class ProgramsController {
   @ApiOkResponse({ type: FailurePageDto })
   @ApiErrorResponses({
     400: [...USER_ID_CODES, 'INVALID_STAGE', 'INVALID_ERROR_CODE', 'INVALID_LIMIT', 'INVALID_CURSOR'],
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
     404: ['PROGRAM_NOT_FOUND'],
     500: INTERNAL_CODES,
   })
-  failures(@Param('programId') programId: string, @Query() q: FailuresQuery): Promise<FailurePageDto> {
-    return this.programs.failures(programId, q.user_id, q.stage, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor, q.error_code);
+  failures(
+    @Param('programId') programId: string,
+    @Query() q: FailuresQuery,
+    @Caller() caller: Identity,
+  ): Promise<FailurePageDto> {
+    return this.programs.failures(programId, caller, q.stage, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor, q.error_code);
   }
 
   @Get(':programId/failures/counts')
@@ -151,9 +186,19 @@ export class ProgramsController {
     summary: 'failures counted by stage and error code (all of them, not only the inline ones)',
   })
   @ApiOkResponse({ type: FailureCountsDto })
-  @ApiErrorResponses({ 400: USER_ID_CODES, 404: ['PROGRAM_NOT_FOUND'], 500: INTERNAL_CODES })
-  failureCounts(@Param('programId') programId: string, @Query() q: UserScopedQuery): Promise<FailureCountsDto> {
-    return this.programs.failureCounts(programId, q.user_id);
+  @ApiErrorResponses({
+    400: USER_ID_CODES,
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
+    404: ['PROGRAM_NOT_FOUND'],
+    500: INTERNAL_CODES,
+  })
+  failureCounts(
+    @Param('programId') programId: string,
+    @Query() _q: UserScopedQuery,
+    @Caller() caller: Identity,
+  ): Promise<FailureCountsDto> {
+    return this.programs.failureCounts(programId, caller);
   }
 
   @Get(':programId/failures/export')
@@ -186,16 +231,19 @@ export class ProgramsController {
   })
   @ApiErrorResponses({
     400: [...USER_ID_CODES, 'INVALID_FORMAT', 'INVALID_STAGE'],
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
     404: ['PROGRAM_NOT_FOUND'],
     500: INTERNAL_CODES,
   })
   async exportFailures(
     @Param('programId') programId: string,
     @Query() q: ExportFailuresQuery,
+    @Caller() caller: Identity,
     @Res() res: Response,
   ): Promise<void> {
     // Refusals (404, a database down before the first page) are thrown from here, still as JSON.
-    const out = await this.programs.exportFailures(programId, q.user_id, q.format ?? 'csv', q.stage);
+    const out = await this.programs.exportFailures(programId, caller, q.format ?? 'csv', q.stage);
     res.status(200);
     res.setHeader('Content-Type', out.contentType);
     res.setHeader('Content-Disposition', `attachment; filename="${out.filename}"`);
@@ -224,11 +272,13 @@ export class ProgramsController {
   @ApiOkResponse({ type: FileStoryDto })
   @ApiErrorResponses({
     400: [...USER_ID_CODES, 'INVALID_INDEX'],
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
     404: ['PROGRAM_NOT_FOUND', 'FILE_NOT_FOUND'],
     500: INTERNAL_CODES,
   })
-  fileStory(@Param() p: FileParams, @Query() q: UserScopedQuery): Promise<FileStoryDto> {
-    return this.programs.fileStory(p.programId, q.user_id, Number(p.index));
+  fileStory(@Param() p: FileParams, @Query() _q: UserScopedQuery, @Caller() caller: Identity): Promise<FileStoryDto> {
+    return this.programs.fileStory(p.programId, caller, Number(p.index));
   }
 
   @Post(':programId/cancel')
@@ -240,11 +290,17 @@ export class ProgramsController {
   @ApiAcceptedResponse({ type: ProgramCancelledDto })
   @ApiErrorResponses({
     400: USER_ID_CODES,
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
     404: ['PROGRAM_NOT_FOUND'],
     409: { codes: ['PROGRAM_NOT_RUNNING'], note: 'the first run has settled already' },
     500: INTERNAL_CODES,
   })
-  cancel(@Param('programId') programId: string, @Query() q: UserScopedQuery): Promise<ProgramCancelledDto> {
-    return this.cancels.cancel(programId, q.user_id);
+  cancel(
+    @Param('programId') programId: string,
+    @Query() _q: UserScopedQuery,
+    @Caller() caller: Identity,
+  ): Promise<ProgramCancelledDto> {
+    return this.cancels.cancel(programId, caller);
   }
 }

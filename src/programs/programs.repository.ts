@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { FailureBudget } from './settle.policy';
 import { Injectable } from '@nestjs/common';
+import type { Identity } from '../common/auth/identity';
 import { isoUtc, slices } from '../database/sql';
 import type { ProgramMetadata, ProgramStatus } from './program.types';
 
@@ -110,14 +111,17 @@ export class ProgramsRepository {
     return rows[0];
   }
 
-  /** The program only if it belongs to `userId`: other users' programs do not exist for them. */
-  async findOwned(programId: string, userId: string, withMetadata: boolean): Promise<ProgramRow | undefined> {
+  /**
+   * The program only if the caller may see it: their own, or any for an admin. Other users'
+   * programs do not exist for a caller who is not an admin.
+   */
+  async findOwned(programId: string, caller: Identity, withMetadata: boolean): Promise<ProgramRow | undefined> {
     if (!isProgramId(programId)) return undefined;
     const rows = await this.em.execute<ProgramRow[]>(
       `SELECT ${SUMMARY_COLUMNS}${withMetadata ? ', s.metadata_json::text AS metadata_text' : ''}
        FROM programs p JOIN program_states s ON s.program_id = p.id
-       WHERE p.id = ? AND p.user_id = ?`,
-      [programId, userId],
+       WHERE p.id = ?${caller.admin ? '' : ' AND p.user_id = ?'}`,
+      caller.admin ? [programId] : [programId, caller.userId],
     );
     return rows[0];
   }
@@ -134,15 +138,16 @@ export class ProgramsRepository {
   /**
    * Newest first, optionally of one status; keyset on (created_at, id) so pages stay stable while
    * programs are created. Rows carry `created_at_us` (microsecond precision) for the next cursor, and
-   * the file counts of the program's summary.
+   * the file counts of the program's summary. `userId` undefined: every user's programs (an admin's
+   * all_users=true).
    */
   async listOwned(
-    userId: string,
+    userId: string | undefined,
     limit: number,
     after?: { c: string; i: string },
     status?: ProgramStatus,
   ): Promise<ProgramListRow[]> {
-    const params: unknown[] = [userId];
+    const params: unknown[] = userId === undefined ? [] : [userId];
     let filters = '';
     if (status) {
       filters += ' AND s.status = ?';
@@ -165,7 +170,7 @@ export class ProgramsRepository {
                to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_us,
                p.created_at AS created_at_ts
              FROM programs p JOIN program_states s ON s.program_id = p.id
-             WHERE p.user_id = ?${filters}
+             WHERE ${userId === undefined ? 'TRUE' : 'p.user_id = ?'}${filters}
              ORDER BY p.created_at DESC, p.id DESC LIMIT ?) l
        JOIN program_states s ON s.program_id = l.id
        CROSS JOIN LATERAL json_to_record(s.metadata_json)

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { createHash, randomBytes } from 'node:crypto';
+import type { Identity } from '../common/auth/identity';
+import { AdminRequiredError } from '../common/errors/auth.errors';
 import { InvalidRequestError } from '../common/errors/domain.error';
 import { isCursorTimestamp } from '../common/paging/cursor';
 import { isAllowedSourceBucket } from '../common/source-policy';
@@ -59,7 +61,7 @@ export class ProgramsService {
   }
 
   async create(
-    userId: string,
+    caller: Identity,
     body: { name: string; files: unknown; failure_budget?: unknown; webhook_url?: unknown },
     idempotencyKey: string | undefined,
     correlationId: string,
@@ -79,6 +81,8 @@ export class ProgramsService {
     const requestHash = createHash('sha256')
       .update(JSON.stringify([body.name, files, ...options]))
       .digest('hex');
+    // An admin's program is the admin's own: acting on others' programs never means creating them.
+    const userId = caller.userId;
     if (idempotencyKey !== undefined) {
       const replay = await this.programs.findByIdempotencyKey(userId, idempotencyKey);
       if (replay) return this.replay(replay, requestHash);
@@ -111,16 +115,16 @@ export class ProgramsService {
    * The program as JSON text. metadata_json can hold 2 × FAILED_FILES_INLINE_LIMIT failure records
    * (hundreds of KB); it is spliced in as stored instead of parsed and serialised again per request.
    */
-  async getJson(programId: string, userId: string): Promise<{ body: string; version: string }> {
+  async getJson(programId: string, caller: Identity): Promise<{ body: string; version: string }> {
     // Pollers ask far more often than a program changes: a small query says whether the body
     // built last time is still current, and only a changed program ships its metadata again.
     const cached = this.bodies.get(programId);
     if (cached) {
-      const head = await this.programs.findOwned(programId, userId, false);
+      const head = await this.programs.findOwned(programId, caller, false);
       if (!head) throw new ProgramNotFoundError();
       if (cached.version === head.version) return cached;
     }
-    const row = await this.programs.findOwned(programId, userId, true);
+    const row = await this.programs.findOwned(programId, caller, true);
     if (!row) throw new ProgramNotFoundError();
     const summary = JSON.stringify(toSummary(row));
     const body = `${summary.slice(0, -1)},"metadata_json":${row.metadata_text}}`;
@@ -131,15 +135,20 @@ export class ProgramsService {
     return { body, version: row.version };
   }
 
-  /** The cursor holds only the position: the client sends the same `status` again with it. */
+  /**
+   * The caller's own programs, or with `allUsers` (admins only) everyone's. The cursor holds only
+   * the position: the client sends the same `status` and `all_users` again with it.
+   */
   async list(
-    userId: string,
+    caller: Identity,
     limit: number,
     cursor?: string,
     status?: ProgramStatus,
+    allUsers = false,
   ): Promise<Page<ProgramListItemDto>> {
+    if (allUsers && !caller.admin) throw new AdminRequiredError("every user's program list (all_users=true)");
     const after = decodeCursor(cursor, isListCursor);
-    const rows = await this.programs.listOwned(userId, limit + 1, after, status);
+    const rows = await this.programs.listOwned(allUsers ? undefined : caller.userId, limit + 1, after, status);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -150,13 +159,13 @@ export class ProgramsService {
 
   async failures(
     programId: string,
-    userId: string,
+    caller: Identity,
     stage: FailureStage | undefined,
     limit: number,
     cursor?: string,
     errorCode?: string,
   ): Promise<Page<Record<string, unknown>>> {
-    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError();
+    if (!(await this.programs.findOwned(programId, caller, false))) throw new ProgramNotFoundError();
     const rows = await this.files.failures(programId, stage, indexAfter(cursor), limit + 1, errorCode);
     const bucket = this.config.s3.bucket;
     return pageBySourceIndex(rows, limit, (r) => ({
@@ -165,22 +174,22 @@ export class ProgramsService {
     }));
   }
 
-  async failureCounts(programId: string, userId: string): Promise<FailureCountsDto> {
-    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError();
+  async failureCounts(programId: string, caller: Identity): Promise<FailureCountsDto> {
+    if (!(await this.programs.findOwned(programId, caller, false))) throw new ProgramNotFoundError();
     return { items: await this.files.failureCounts(programId) };
   }
 
-  fileStory(programId: string, userId: string, sourceIndex: number): Promise<FileStoryDto> {
-    return this.story.read(programId, userId, sourceIndex);
+  fileStory(programId: string, caller: Identity, sourceIndex: number): Promise<FileStoryDto> {
+    return this.story.read(programId, caller, sourceIndex);
   }
 
   exportFailures(
     programId: string,
-    userId: string,
+    caller: Identity,
     format: ExportFormat,
     stage: FailureStage | undefined,
   ): Promise<FailureExportStream> {
-    return this.export.open(programId, userId, format, stage);
+    return this.export.open(programId, caller, format, stage);
   }
 
   private replay(existing: ProgramRow, requestHash: string): ProgramAcceptedDto {

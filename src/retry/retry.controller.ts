@@ -1,7 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiErrorResponses, BODY_CODES, INTERNAL_CODES, USER_ID_CODES } from '../common/dto/api-responses';
+import { Caller } from '../common/auth/caller.decorator';
+import type { Identity } from '../common/auth/identity';
+import {
+  ApiErrorResponses,
+  AUTH_CODES,
+  BODY_CODES,
+  INTERNAL_CODES,
+  MISMATCH_CODES,
+  USER_ID_CODES,
+} from '../common/dto/api-responses';
 import { DEFAULT_PAGE_LIMIT, UserScopedQuery } from '../common/dto/user-scoped.query';
 import {
   RetryAcceptedDto,
@@ -17,6 +26,7 @@ import { RetryService } from './retry.service';
 import { ReadRetryRuns } from './use-cases/read-runs';
 
 @ApiTags('retry')
+@ApiBearerAuth('api-key')
 @Controller('v1/programs/:programId')
 export class RetryController {
   constructor(
@@ -35,6 +45,8 @@ export class RetryController {
   @ApiAcceptedResponse({ type: RetryAcceptedDto, description: 'wait=false: the run has begun' })
   @ApiErrorResponses({
     400: [...USER_ID_CODES, 'INVALID_RETRY_TYPE', 'INVALID_WAIT', 'INVALID_SELECTION', ...BODY_CODES],
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
     404: ['PROGRAM_NOT_FOUND'],
     409: { codes: ['PROGRAM_BUSY'], note: 'the program is being processed or retried right now' },
     413: ['PAYLOAD_TOO_LARGE'],
@@ -49,6 +61,7 @@ export class RetryController {
   async retry(
     @Param('programId') programId: string,
     @Query() q: RetryQuery,
+    @Caller() caller: Identity,
     @Body() body: RetryBodyDto | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<RetryResponseDto | RetryAcceptedDto> {
@@ -56,9 +69,9 @@ export class RetryController {
     const retryType = q.retry_type ?? 'all';
     if (q.wait === 'false') {
       res.status(202);
-      return this.retries.retryInBackground(programId, q.user_id, retryType, selection);
+      return this.retries.retryInBackground(programId, caller, retryType, selection);
     }
-    return this.retries.retryNow(programId, q.user_id, retryType, selection);
+    return this.retries.retryNow(programId, caller, retryType, selection);
   }
 
   @Get('retries')
@@ -66,11 +79,17 @@ export class RetryController {
   @ApiOkResponse({ type: RetryRunPageDto, description: 'runs newest first' })
   @ApiErrorResponses({
     400: [...USER_ID_CODES, 'INVALID_LIMIT', 'INVALID_CURSOR'],
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
     404: ['PROGRAM_NOT_FOUND'],
     500: INTERNAL_CODES,
   })
-  list(@Param('programId') programId: string, @Query() q: RetryRunsQuery): Promise<RetryRunPageDto> {
-    return this.runs.list(programId, q.user_id, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
+  list(
+    @Param('programId') programId: string,
+    @Query() q: RetryRunsQuery,
+    @Caller() caller: Identity,
+  ): Promise<RetryRunPageDto> {
+    return this.runs.list(programId, caller, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
   }
 
   @Get('retries/:retryId')
@@ -78,14 +97,17 @@ export class RetryController {
   @ApiOkResponse({ type: RetryRunDto })
   @ApiErrorResponses({
     400: USER_ID_CODES,
+    401: AUTH_CODES,
+    403: MISMATCH_CODES,
     404: ['PROGRAM_NOT_FOUND', 'RETRY_NOT_FOUND'],
     500: INTERNAL_CODES,
   })
   one(
     @Param('programId') programId: string,
     @Param('retryId') retryId: string,
-    @Query() q: UserScopedQuery,
+    @Query() _q: UserScopedQuery,
+    @Caller() caller: Identity,
   ): Promise<RetryRunDto> {
-    return this.runs.one(programId, q.user_id, retryId);
+    return this.runs.one(programId, caller, retryId);
   }
 }

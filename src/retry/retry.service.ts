@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import type { Identity } from '../common/auth/identity';
 import { ShuttingDownError } from '../common/errors/domain.error';
 import { ProgramNotFoundError } from '../common/errors/program-not-found.error';
 import { Lifecycle } from '../common/lifecycle';
@@ -31,11 +32,11 @@ export class RetryService {
    */
   async retryNow(
     programId: string,
-    userId: string,
+    caller: Identity,
     retryType: RetryTypeName,
     selection?: RetrySelection,
   ): Promise<RetryResponseDto> {
-    const started = await this.begin(programId, userId, retryType, selection);
+    const started = await this.begin(programId, caller, retryType, selection);
     const done = await started.done;
     return {
       program_id: programId,
@@ -54,11 +55,11 @@ export class RetryService {
    */
   async retryInBackground(
     programId: string,
-    userId: string,
+    caller: Identity,
     retryType: RetryTypeName,
     selection?: RetrySelection,
   ): Promise<RetryAcceptedDto> {
-    const started = await this.begin(programId, userId, retryType, selection);
+    const started = await this.begin(programId, caller, retryType, selection);
     // Nobody awaits this run: its end is in the run row. A holder that stops early (SIGTERM, a
     // lost lock) leaves the run `running`, and the sweep ends it `interrupted`.
     started.done.catch((e: unknown) => {
@@ -68,9 +69,9 @@ export class RetryService {
     return { program_id: programId, retry_id: started.runId, status: 'running', skipped: started.skipped };
   }
 
-  private async begin(programId: string, userId: string, retryType: RetryTypeName, selection?: RetrySelection) {
+  private async begin(programId: string, caller: Identity, retryType: RetryTypeName, selection?: RetrySelection) {
     if (this.lifecycle.shuttingDown) throw new ShuttingDownError();
-    if (!(await this.queries.execute(new ProgramStatusQuery(programId, userId)))) throw new ProgramNotFoundError();
+    if (!(await this.queries.execute(new ProgramStatusQuery(programId, caller)))) throw new ProgramNotFoundError();
     const started = await this.retries.start({ programId, retryType, trigger: 'manual', selection });
     if (!started) throw new Error(`manual retry of ${programId} did not start`);
     return started;

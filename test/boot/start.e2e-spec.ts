@@ -81,6 +81,8 @@ describe('npm start with embedded defaults', () => {
     expect(out.text()).toContain(`API:        http://localhost:${port}/v1/programs`);
     expect(out.text()).toContain(`Swagger UI: http://localhost:${port}/docs`);
     expect(out.text()).toMatch(/access key S3RVER, secret S3RVER/);
+    // Its own embedded database is no deployment: nothing to warn about with AUTH_MODE=none.
+    expect(out.text()).not.toContain('AUTH_MODE=none with DATABASE_URL set');
 
     const base = `http://127.0.0.1:${port}`;
     const ready = await fetch(`${base}/health/ready`);
@@ -96,6 +98,61 @@ describe('npm start with embedded defaults', () => {
 
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
+  });
+
+  it('warns at boot, with a real database and AUTH_MODE=none, that anyone can act as any user', async () => {
+    const db = await createTestDatabase();
+    try {
+      for (const mode of ['none', 'api-key']) {
+        const port = 3900 + Math.floor(Math.random() * 90);
+        const service = spawn(process.execPath, [MAIN], {
+          env: baseEnv({
+            PORT: String(port),
+            DATA_DIR: dataDir,
+            DATABASE_URL: db.url,
+            S3_ENDPOINT: process.env.TEST_S3_ENDPOINT ?? '',
+            AWS_ACCESS_KEY_ID: process.env.TEST_S3_ACCESS_KEY_ID ?? '',
+            AWS_SECRET_ACCESS_KEY: process.env.TEST_S3_SECRET_ACCESS_KEY ?? '',
+            S3_BUCKET: 'boot-auth-warning',
+            S3_CREATE_BUCKET: 'true',
+            RETRY_SCHEDULER_ENABLED: 'false',
+            AUTH_MODE: mode,
+            LOG_FORMAT: 'json',
+          }),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const out = collect(service);
+        try {
+          await waitFor(
+            () => /API: {8}http/.test(out.text()) || service.exitCode !== null,
+            'boot banner',
+            60_000,
+            out.text,
+          );
+          const identity = out
+            .text()
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as { context?: string; level: number; msg: string })
+            .filter((l) => l.context === 'Identity');
+          if (mode === 'none') {
+            expect(identity).toEqual([
+              expect.objectContaining({
+                level: 40,
+                msg: expect.stringContaining('anyone who can reach the service can act as any user'),
+              }),
+            ]);
+          } else {
+            expect(identity).toEqual([expect.objectContaining({ level: 30, msg: 'AUTH_MODE=api-key' })]);
+          }
+        } finally {
+          service.kill('SIGTERM');
+          await exited(service);
+        }
+      }
+    } finally {
+      await db.drop();
+    }
   });
 
   it('refuses to boot on a bad setting and names the variable', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
 import { putObjects, s3Url, textFiles } from '../factories/s3-objects';
-import { startTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, startTestApp, TestApp } from '../support/test-app';
 import { RecordingProxy } from './recording-proxy';
 
 /** The shipped CLI (dist/cli/main.js) against the real service over HTTP and the real S3. */
@@ -377,6 +377,114 @@ describe('CLI', () => {
 
     const usage = await cli(['retry', 'prog_000000000000000000000000'], env);
     expect(usage.code).toBe(1);
-    expect(usage.stderr).toContain("required option '-u, --user <user_id>' not specified");
+    expect(usage.stderr).toContain('give --user (or an API key: --api-key, or INGEST_API_KEY)');
+  });
+});
+
+describe('CLI with AUTH_MODE=api-key', () => {
+  let t: TestApp;
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ AUTH_MODE: 'api-key' });
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.server.address() as { port: number };
+    env = {
+      INGEST_API_URL: `http://127.0.0.1:${port}`,
+      S3_ENDPOINT: process.env.TEST_S3_ENDPOINT!,
+      AWS_ACCESS_KEY_ID: process.env.TEST_S3_ACCESS_KEY_ID!,
+      AWS_SECRET_ACCESS_KEY: process.env.TEST_S3_SECRET_ACCESS_KEY!,
+    };
+    dir = mkdtempSync(join(tmpdir(), 'cli-keys-'));
+    writeFileSync(join(dir, 'a.txt'), 'Alpha document.');
+  });
+
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await t?.close();
+  });
+
+  it('bootstraps the first admin key in the database, then makes, lists and revokes keys', async () => {
+    // No key exists yet: only the database can make the first one.
+    const noWay = await cli(['keys', 'create', '--user', 'root', '--admin'], env);
+    expect(noWay.code).toBe(1);
+    expect(noWay.stderr).toContain('set DATABASE_URL');
+
+    const first = await cli(['keys', 'create', '--user', 'root', '--admin', '--json'], {
+      ...env,
+      DATABASE_URL: t.databaseUrl,
+    });
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    const root = parse(first.stdout);
+    expect(root).toEqual({
+      key_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      user_id: 'root',
+      admin: true,
+      key: expect.any(String),
+    });
+    expect(root.key).toMatch(new RegExp(`^bik_${root.key_id}_`));
+    const { rows } = await t.db.query('SELECT user_id, admin, created_by FROM api_keys WHERE key_id = $1', [
+      root.key_id,
+    ]);
+    expect(rows).toEqual([{ user_id: 'root', admin: true, created_by: null }]);
+
+    // With the admin key, through the service (no database needed): the key is shown once, in text.
+    const made = await cli(['keys', 'create', '--user', 'alice'], { ...env, INGEST_API_KEY: root.key });
+    expect([made.code, made.stderr]).toEqual([0, '']);
+    const aliceKey = /^key {5}(bik_\S+)$/m.exec(made.stdout)?.[1];
+    const aliceId = /^key_id {2}([0-9a-f]{16})$/m.exec(made.stdout)?.[1];
+    expect(aliceKey).toMatch(new RegExp(`^bik_${aliceId}_`));
+    expect(made.stdout).toMatch(/^admin {3}no$/m);
+
+    const listed = await cli(['keys', 'list', '--json', '--api-key', root.key], env);
+    expect(listed.code).toBe(0);
+    const keys = parse(listed.stdout);
+    expect(keys.map((k: { key_id: string }) => k.key_id).sort()).toEqual([aliceId, root.key_id].sort());
+    expect(listed.stdout).not.toContain(aliceKey);
+    const fromDb = await cli(['keys', 'list'], { ...env, DATABASE_URL: t.databaseUrl });
+    expect(fromDb.stdout).toMatch(new RegExp(`^${aliceId}  alice  -  \\S+  active$`, 'm'));
+
+    // The key is the identity: no --user needed, and a --user naming someone else is refused.
+    const asAlice = { ...env, INGEST_API_KEY: aliceKey! };
+    const ingest = await cli(['ingest', dir, '--bucket', t.sourceBucket, '--quiet', '--json'], asAlice);
+    expect([ingest.code, ingest.stderr]).toEqual([0, '']);
+    expect(parse(ingest.stdout)).toMatchObject({ user_id: 'alice', status: 'completed' });
+    const list = await cli(['list', '--json'], asAlice);
+    expect(parse(list.stdout).map((p: { user_id: string }) => p.user_id)).toEqual(['alice']);
+    const checked = await cli(['list', '--user', 'alice'], asAlice);
+    expect(checked.code).toBe(0);
+    const mismatch = await cli(['list', '--user', 'bob', '--json'], asAlice);
+    expect(mismatch.code).toBe(1);
+    expect(JSON.parse(mismatch.stderr).error.code).toBe('USER_MISMATCH');
+    const notAdmin = await cli(['keys', 'list'], asAlice);
+    expect(notAdmin.code).toBe(1);
+    expect(notAdmin.stderr).toContain('403 ADMIN_REQUIRED');
+
+    // Revoked straight in the database: the service refuses the key from the next call on.
+    const revoked = await cli(['keys', 'revoke', aliceId!], { ...env, DATABASE_URL: t.databaseUrl });
+    expect([revoked.code, revoked.stdout.trim()]).toEqual([0, `API key ${aliceId} revoked`]);
+    const refused = await cli(['list', '--json'], asAlice);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr).error.code).toBe('UNAUTHENTICATED');
+    expect(refused.stderr).not.toContain(aliceKey);
+    const unknown = await cli(['keys', 'revoke', 'fedcba9876543210', '--api-key', root.key], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('404 KEY_NOT_FOUND');
+    const badId = await cli(['keys', 'revoke', 'nope', '--api-key', root.key], env);
+    expect(badId.code).toBe(1);
+    expect(badId.stderr).toContain('a key id is 16 hex digits');
+  });
+
+  it('says what a database without the keys table needs', async () => {
+    const empty = await createTestDatabase();
+    try {
+      const r = await cli(['keys', 'create', '--user', 'root'], { ...env, DATABASE_URL: empty.url });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('has no api_keys table: start the service once');
+      expect(r.stderr).not.toContain('postgres:');
+    } finally {
+      await empty.drop();
+    }
   });
 });

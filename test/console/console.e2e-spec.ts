@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { blockDocuments, clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
-import { putObjects, textFiles, type S3ObjectSpec } from '../factories/s3-objects';
+import { putObjects, s3Url, textFiles, type S3ObjectSpec } from '../factories/s3-objects';
+import { bearer, mintKey } from '../support/auth';
 import { finishAndCheck, startTestApp, TestApp, waitForProgram } from '../support/test-app';
 
 /**
@@ -85,8 +87,10 @@ describe('operator console (/ui) in Chromium', () => {
   afterEach(async () => {
     await context?.close();
     if (t) await clearDocumentFaults(t.db);
-    // The page is a client of the public API only: its own files and /v1/programs, nothing else.
-    expect(requested.filter((p) => !p.startsWith('/ui') && !p.startsWith('/v1/programs'))).toEqual([]);
+    // The page is a client of the public API only: its own files, /v1/me and /v1/programs, nothing else.
+    expect(requested.filter((p) => !p.startsWith('/ui') && !p.startsWith('/v1/programs') && p !== '/v1/me')).toEqual(
+      [],
+    );
     expect(problems).toEqual([]);
   });
 
@@ -602,4 +606,148 @@ describe('operator console (/ui) in Chromium', () => {
     },
     SCREENSHOTS ? 300_000 : undefined,
   );
+});
+
+describe('operator console with AUTH_MODE=api-key', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ AUTH_MODE: 'api-key' });
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('asks for an API key, keeps it for the tab and sends it as Bearer; an admin sees every user’s programs', async () => {
+    const keys = {
+      alice: await mintKey(t.db, 'alice'),
+      bob: await mintKey(t.db, 'bob'),
+      ops: await mintKey(t.db, 'ops', true),
+    };
+    const files = await putObjects(t.s3, t.sourceBucket, textFiles(1, 'keyed'));
+    const programs: Record<string, string> = {};
+    for (const user of ['alice', 'bob'] as const) {
+      const res = await request(t.server)
+        .post('/v1/programs')
+        .set(bearer(keys[user].key))
+        .send({ name: `${user}-batch`, files: [...files, s3Url(t.sourceBucket, `keyed/${user}-missing.txt`)] });
+      expect(res.status).toBe(202);
+      programs[user] = res.body.program_id;
+    }
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    context.setDefaultTimeout(WAIT_MS);
+    const problems: string[] = [];
+    const calls: { path: string; authorization?: string }[] = [];
+    try {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('console', (m) => {
+        // The refusals this test provokes (a wrong key, a revoked one) are logged by Chromium as failed loads.
+        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
+      });
+      page.on('request', (r) => {
+        const u = new URL(r.url());
+        if (u.pathname.startsWith('/v1/'))
+          calls.push({ path: `${u.pathname}${u.search}`, authorization: r.headers().authorization });
+      });
+      await page.goto(`${base}/ui`);
+
+      // Nobody yet: the page asks for a key, and has no user picker.
+      await page.getByLabel('API key').waitFor();
+      expect(await page.locator('#user-form').isHidden()).toBe(true);
+      await expectText(page, 'main h1', 'Batch ingest console');
+
+      // A key that the service does not know is refused in words.
+      await page.getByLabel('API key').fill(`bik_0123456789abcdef_${'A'.repeat(43)}`);
+      await page.getByLabel('API key').press('Enter');
+      await expectText(page, '#notice', 'The API key was not accepted.');
+
+      await page.getByLabel('API key').fill(keys.alice.key);
+      await page.getByLabel('API key').press('Enter');
+      await expectText(page, '#who-user', 'alice');
+      await page.locator(`tr[data-program-id="${programs.alice}"]`).waitFor();
+      expect(await page.locator(`tr[data-program-id="${programs.bob}"]`).count()).toBe(0);
+      expect(await page.locator('#all-users').count()).toBe(0);
+      expect(await page.locator('#who-admin').isHidden()).toBe(true);
+      // Kept for this tab only, never in the address.
+      expect(await page.evaluate(() => sessionStorage.getItem('batch-ingest.api_key'))).toBe(keys.alice.key);
+      expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(keys.alice.key);
+      expect(page.url()).not.toContain(keys.alice.key);
+
+      // Her program's page, and the failures export, which is fetched with the key.
+      await page.getByRole('link', { name: 'alice-batch' }).click();
+      await expectText(page, '.meta [data-status]', 'completed with failures');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Export CSV' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(`failures_${programs.alice}.csv`);
+      const csv = await readFile(await download.path(), 'utf8');
+      expect(csv.split('\r\n')[0]).toBe(
+        'stage,index,file_path,error_code,retryable,retry_count,exhausted,next_retry_at,timestamp,error',
+      );
+      expect(csv).toContain('alice-missing.txt');
+
+      // Signed out: the key is forgotten.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('API key').waitFor();
+      expect(await page.evaluate(() => sessionStorage.getItem('batch-ingest.api_key'))).toBeNull();
+
+      // An admin: the operator view lists every user's programs, with their owners, and opens any of them.
+      await page.getByLabel('API key').fill(keys.ops.key);
+      await page.getByLabel('API key').press('Enter');
+      await expectText(page, '#who-user', 'ops');
+      expect(await page.locator('#who-admin').isVisible()).toBe(true);
+      await expectText(page, '.empty', 'No programs yet for ops.');
+      await page.getByLabel('All users').check();
+      await page.locator(`tr[data-program-id="${programs.bob}"]`).waitFor();
+      await page.locator(`tr[data-program-id="${programs.alice}"]`).waitFor();
+      expect(await page.locator(`tr[data-program-id="${programs.bob}"] .col-owner`).textContent()).toBe('bob');
+      expect(await page.locator(`tr[data-program-id="${programs.alice}"] .col-owner`).textContent()).toBe('alice');
+      expect(page.url()).toContain('all=1');
+      await page.getByRole('link', { name: 'bob-batch' }).click();
+      await expectText(page, 'h1', 'bob-batch');
+      await expectText(page, '.meta [data-status]', 'completed with failures');
+
+      // Every API call carried the key in use as Bearer, none a user_id.
+      expect(calls.length).toBeGreaterThan(5);
+      const sent = new Set(calls.map((c) => c.authorization));
+      expect(sent).toEqual(
+        new Set([
+          undefined,
+          `Bearer bik_0123456789abcdef_${'A'.repeat(43)}`,
+          `Bearer ${keys.alice.key}`,
+          `Bearer ${keys.ops.key}`,
+        ]),
+      );
+      // Only the first look (GET /v1/me before any key) and the look after signing out went without one.
+      expect(calls.filter((c) => !c.authorization).map((c) => c.path)).toEqual(['/v1/me', '/v1/me']);
+      expect(calls.filter((c) => c.path.includes('user_id='))).toEqual([]);
+      expect(calls.some((c) => c.path.includes('all_users=true') && c.authorization === `Bearer ${keys.ops.key}`)).toBe(
+        true,
+      );
+
+      // The key is revoked while the page is open: the next call is refused and the page asks again.
+      await request(t.server).delete(`/v1/admin/keys/${keys.ops.key_id}`).set(bearer(keys.ops.key)).expect(204);
+      await page.getByRole('link', { name: '← All programs' }).click();
+      await page.getByLabel('API key').waitFor();
+      await expectText(page, '#notice', 'The service no longer accepts your credentials.');
+      expect(await page.evaluate(() => sessionStorage.getItem('batch-ingest.api_key'))).toBeNull();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

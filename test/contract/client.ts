@@ -49,10 +49,14 @@ export async function readAnswer(res: Response): Promise<{ status: number; heade
 }
 
 export class IngestClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    /** AUTH_MODE=api-key: sent as Authorization: Bearer on every call. */
+    private readonly apiKey?: string,
+  ) {}
 
   private async call<Op extends OperationId>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     route: Route,
     params: {
       path?: Record<string, string>;
@@ -67,6 +71,7 @@ export class IngestClient {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
     const headers = new Headers();
+    if (this.apiKey) headers.set('authorization', `Bearer ${this.apiKey}`);
     for (const [name, value] of Object.entries(params.headers ?? {})) if (value !== undefined) headers.set(name, value);
     if (params.body !== undefined) headers.set('content-type', 'application/json');
     const res = await fetch(url, {
@@ -131,6 +136,22 @@ export class IngestClient {
 
   listDocuments(path: PathParams<'listDocuments'>, query: Query<'listDocuments'>) {
     return this.call<'listDocuments'>('GET', '/v1/programs/{programId}/documents', { path, query });
+  }
+
+  getMe(query: Query<'getMe'>) {
+    return this.call<'getMe'>('GET', '/v1/me', { query });
+  }
+
+  createApiKey(query: Query<'createApiKey'>, body: JsonBody<'createApiKey'>) {
+    return this.call<'createApiKey'>('POST', '/v1/admin/keys', { query, body });
+  }
+
+  listApiKeys(query: Query<'listApiKeys'>) {
+    return this.call<'listApiKeys'>('GET', '/v1/admin/keys', { query });
+  }
+
+  revokeApiKey(path: PathParams<'revokeApiKey'>, query: Query<'revokeApiKey'>) {
+    return this.call<'revokeApiKey'>('DELETE', '/v1/admin/keys/{keyId}', { path, query });
   }
 
   live() {

@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, any>>;
-  components: { schemas: Record<string, any> };
+  components: { schemas: Record<string, any>; securitySchemes?: Record<string, any> };
 }
 
 export interface Operation {

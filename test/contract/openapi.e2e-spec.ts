@@ -33,6 +33,10 @@ const OPERATION_IDS = [
   'getRetryRun',
   'cancelProgram',
   'listDocuments',
+  'getMe',
+  'createApiKey',
+  'listApiKeys',
+  'revokeApiKey',
   'live',
   'ready',
   'metrics',
@@ -172,16 +176,32 @@ describe('OpenAPI contract', () => {
         }
       }
     }
-    // Every /v1 call takes user_id (400) and reads the database (500).
+    // Every /v1 call takes user_id (400), needs an identity (401, and 403 when user_id names someone
+    // else), reads the database (500), and says so to the Swagger UI's Authorize (the bearer scheme).
     for (const [path, byMethod] of Object.entries(doc.paths).filter(([p]) => p.startsWith('/v1/'))) {
       for (const [method, op] of Object.entries(byMethod)) {
         expect([method, path, Object.keys(op.responses)]).toEqual([
           method,
           path,
-          expect.arrayContaining(['400', '500']),
+          expect.arrayContaining(['400', '401', '403', '500']),
+        ]);
+        expect([method, path, op.security]).toEqual([method, path, [{ 'api-key': [] }]]);
+        expect([method, path, op.responses['401'].description]).toEqual([
+          method,
+          path,
+          expect.stringMatching(/^UNAUTHENTICATED/),
+        ]);
+        expect([method, path, op.responses['403'].description]).toEqual([
+          method,
+          path,
+          expect.stringMatching(/USER_MISMATCH/),
         ]);
       }
     }
+    expect(doc.components.securitySchemes).toEqual({
+      'api-key': expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      'metrics-token': expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    });
   });
 
   it('declares counts, sizes and indexes as integers', () => {

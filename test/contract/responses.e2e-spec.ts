@@ -3,6 +3,7 @@ import request from 'supertest';
 import { Lifecycle } from '../../src/common/lifecycle';
 import { blockDocuments, clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
+import { bearer, mintKey } from '../support/auth';
 import { finishAndCheck, startTestApp, TestApp, waitForProgram } from '../support/test-app';
 import { failureIndex, IngestClient, readAnswer, type OperationId } from './client';
 import { OpenApiValidator, type LiveAnswer, type OpenApiDocument } from './openapi-validator';
@@ -378,6 +379,67 @@ describe('live answers match the OpenAPI document', () => {
       await raw('POST', path, { body: '{}', headers: { 'content-type': 'application/json; charset=latin1' } }),
       415,
     );
+  });
+
+  it('answers 401 and 403 on every /v1 route, and manages keys, on a replica with AUTH_MODE=api-key', async () => {
+    // A second replica of the same service (database, buckets), identifying callers by API key.
+    const metricsToken = 'contract-metrics-token-0123';
+    const k = await startTestApp(
+      { AUTH_MODE: 'api-key', METRICS_TOKEN: metricsToken, S3_BUCKET: t.bucket },
+      { database: t.databaseUrl, sourceBucket: t.sourceBucket },
+    );
+    try {
+      await k.app.listen(0, '127.0.0.1');
+      const kBase = `http://127.0.0.1:${(k.app.getHttpServer().address() as AddressInfo).port}`;
+      const kRaw = async (method: string, pathAndQuery: string, headers: Record<string, string> = {}) =>
+        readAnswer(await fetch(new URL(pathAndQuery, kBase), { method, headers }));
+      const admin = new IngestClient(kBase, (await mintKey(t.db, 'contract-admin', true)).key);
+      const ownerKey = (await mintKey(t.db, USER, false)).key;
+      const owner = new IngestClient(kBase, ownerKey);
+
+      const me = answered('getMe', await owner.getMe({}), 200);
+      expect(me.body).toEqual({ user_id: USER, admin: false, auth_mode: 'api-key' });
+      answered('getMe', await client.getMe({}), 200);
+      answered('getMe', await client.getMe({ user_id: '' }), 400);
+      const created = answered('createApiKey', await admin.createApiKey({}, { user_id: STRANGER }), 201);
+      answered('createApiKey', await admin.createApiKey({}, { user_id: '' }), 400);
+      const listed = answered('listApiKeys', await admin.listApiKeys({ limit: 2 }), 200);
+      expect(listed.body.next_cursor).toEqual(expect.any(String));
+      answered('listApiKeys', await admin.listApiKeys({ limit: 0 }), 400);
+      answered('revokeApiKey', await admin.revokeApiKey({ keyId: created.body.key_id }, {}), 204);
+      answered('revokeApiKey', await admin.revokeApiKey({ keyId: 'fedcba9876543210' }, {}), 404);
+      answered('revokeApiKey', await admin.revokeApiKey({ keyId: created.body.key_id }, { user_id: '' }), 400);
+      const all = answered('listPrograms', await admin.listPrograms({ all_users: 'true' }), 200);
+      expect(all.body.items.map((p) => p.program_id)).toEqual(expect.arrayContaining([a.id, c]));
+      const notAdmin = answered('listPrograms', await owner.listPrograms({ all_users: 'true' }), 403);
+      expect(notAdmin.body.code).toBe('ADMIN_REQUIRED');
+      for (const refused of [
+        answered('createApiKey', await owner.createApiKey({}, { user_id: USER, admin: true }), 403),
+        answered('listApiKeys', await owner.listApiKeys({}), 403),
+        answered('revokeApiKey', await owner.revokeApiKey({ keyId: created.body.key_id }, {}), 403),
+      ])
+        expect(refused.body.code).toBe('ADMIN_REQUIRED');
+
+      // Every /v1 operation: no key is 401, the owner's key naming another user is 403.
+      const params: Record<string, string> = { programId: a.id, index: '0', retryId: '1', keyId: created.body.key_id };
+      for (const [operationId, { method, path }] of v.operations) {
+        if (!path.startsWith('/v1/')) continue;
+        const url = path.replace(/\{(\w+)\}/g, (_, name: string) => params[name]);
+        const anonymous = answered(operationId as OperationId, await kRaw(method.toUpperCase(), url), 401);
+        expect([operationId, (anonymous.body as { code?: string }).code]).toEqual([operationId, 'UNAUTHENTICATED']);
+        const other = `${url}?user_id=${encodeURIComponent(STRANGER)}`;
+        const mismatch = answered(
+          operationId as OperationId,
+          await kRaw(method.toUpperCase(), other, bearer(ownerKey)),
+          403,
+        );
+        expect([operationId, (mismatch.body as { code?: string }).code]).toEqual([operationId, 'USER_MISMATCH']);
+      }
+      answered('metrics', await kRaw('GET', '/metrics'), 401);
+      answered('metrics', await kRaw('GET', '/metrics', bearer(metricsToken)), 200);
+    } finally {
+      await k.close();
+    }
   });
 
   it('answers health and metrics, and 503 with Retry-After once shutting down', async () => {

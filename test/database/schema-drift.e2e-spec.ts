@@ -8,6 +8,7 @@
 import { ReferenceKind } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Logger } from '@nestjs/common';
+import { ApiKey } from '../../src/auth/entities/api-key.entity';
 import { migrate } from '../../src/database/migrate';
 import { ormConfig } from '../../src/database/orm.config';
 import { Document } from '../../src/documents/entities/document.entity';
@@ -186,6 +187,7 @@ describe('schema drift: entities describe what the migrations make', () => {
       trigger: 'manual',
       results: { preprocessing: zero, document: zero },
     });
+    em.create(ApiKey, { keyId: '0123456789abcdef', userId: 'u1', secretSha256: Buffer.alloc(32, 7) });
     await em.flush();
     expect(run.id).toBe('1');
     expect(run.status).toBe('finished');
@@ -198,6 +200,10 @@ describe('schema drift: entities describe what the migrations make', () => {
     expect(attempt.finishedAt).toBeInstanceOf(Date);
     const [storedRun] = await read.find(RetryRun, { programId: 'p1' });
     expect(storedRun.results).toEqual({ preprocessing: zero, document: zero });
+    const key = await read.findOneOrFail(ApiKey, { keyId: '0123456789abcdef' });
+    expect(key).toMatchObject({ userId: 'u1', admin: false, revokedAt: null });
+    expect(Buffer.compare(key.secretSha256, Buffer.alloc(32, 7))).toBe(0);
+    expect(key.createdAt).toBeInstanceOf(Date);
   });
 });
 

@@ -303,6 +303,10 @@ describe('programs API', () => {
         'POST /v1/programs/{programId}/cancel',
         'GET /health/live',
         'GET /health/ready',
+        'GET /v1/me',
+        'POST /v1/admin/keys',
+        'GET /v1/admin/keys',
+        'DELETE /v1/admin/keys/{keyId}',
       ]),
     );
     // The answers a generated client needs, errors included.
@@ -312,6 +316,8 @@ describe('programs API', () => {
       '200',
       '202',
       '400',
+      '401',
+      '403',
       '404',
       '409',
       '413',
@@ -320,9 +326,42 @@ describe('programs API', () => {
       '500',
       '503',
     ]);
-    expect(answers('get', '/v1/programs/{programId}/retries/{retryId}')).toEqual(['200', '400', '404', '500']);
-    expect(answers('get', '/v1/programs/{programId}/files/{index}')).toEqual(['200', '400', '404', '500']);
-    expect(answers('post', '/v1/programs/{programId}/cancel')).toEqual(['202', '400', '404', '409', '500']);
+    expect(answers('get', '/v1/programs/{programId}/retries/{retryId}')).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '500',
+    ]);
+    expect(answers('get', '/v1/programs/{programId}/files/{index}')).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '500',
+    ]);
+    expect(answers('post', '/v1/programs/{programId}/cancel')).toEqual([
+      '202',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '500',
+    ]);
+    expect(answers('post', '/v1/admin/keys')).toEqual(['201', '400', '401', '403', '500']);
+    expect(answers('delete', '/v1/admin/keys/{keyId}')).toEqual(['204', '400', '401', '403', '404', '500']);
+    // Every /v1 operation declares the bearer scheme, so the Swagger UI's Authorize applies to it.
+    for (const [path, ops] of Object.entries(res.body.paths as Record<string, Record<string, any>>)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const [method, op] of Object.entries(ops))
+        expect([method, path, op.security]).toEqual([method, path, [{ 'api-key': [] }]]);
+    }
+    expect(res.body.components.securitySchemes['api-key']).toEqual(
+      expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    );
     const schemas = res.body.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
     expect(Object.keys(schemas.RetryRunDto.properties ?? {})).toEqual(
       expect.arrayContaining(['retry_id', 'status', 'started_at', 'finished_at', 'results', 'skipped']),

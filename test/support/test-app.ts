@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { Clock } from '../../src/common/clock';
@@ -62,7 +63,13 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { database?: string; clock?: Clock; sourceBucket?: string } = {},
+  opts: {
+    database?: string;
+    clock?: Clock;
+    sourceBucket?: string;
+    /** Where the app's own log lines go (JSON) instead of stdout, for a test that reads them. */
+    logDestination?: DestinationStream;
+  } = {},
 ): Promise<TestApp> {
   const testDb = opts.database ? undefined : await createTestDatabase();
   const databaseUrl = opts.database ?? testDb!.url;
@@ -87,7 +94,7 @@ export async function startTestApp(
   const s3 = makeS3Client();
   const sourceBucket = opts.sourceBucket ?? `src-${suffix()}`;
   await ensureBucket(s3, sourceBucket);
-  const app = await createApp(config, { clock: opts.clock });
+  const app = await createApp(config, { clock: opts.clock, logDestination: opts.logDestination });
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   return {

@@ -6,6 +6,8 @@
 export const ERROR_CODES = [
   // 400: the request itself (query, path, body), named by the validator or the use case.
   'INVALID_USER_ID',
+  'INVALID_ALL_USERS',
+  'INVALID_ADMIN',
   'INVALID_LIMIT',
   'INVALID_CURSOR',
   'INVALID_STATUS',
@@ -30,10 +32,16 @@ export const ERROR_CODES = [
   'VALIDATION_FAILED',
   'INVALID_JSON',
   'INVALID_BODY',
+  // 401: no usable credentials (API key, the gateway's identity header, the metrics token).
+  'UNAUTHENTICATED',
+  // 403
+  'USER_MISMATCH',
+  'ADMIN_REQUIRED',
   // 404
   'PROGRAM_NOT_FOUND',
   'FILE_NOT_FOUND',
   'RETRY_NOT_FOUND',
+  'KEY_NOT_FOUND',
   // 409
   'IDEMPOTENCY_CONFLICT',
   'PROGRAM_BUSY',

@@ -12,6 +12,9 @@ const HINTS = {
   FILE_NOT_FOUND: 'The program has no file at this index.',
   RETRY_NOT_FOUND: 'That retry run is unknown.',
   INVALID_USER_ID: 'The user ID is not valid (1 to 128 characters).',
+  UNAUTHENTICATED: 'The service does not know who you are: sign in again.',
+  USER_MISMATCH: 'The user in the address is not the one you are signed in as.',
+  ADMIN_REQUIRED: 'Only an admin may do this.',
   INVALID_SELECTION: 'The selection of files could not be retried.',
   UNREACHABLE: 'The service could not be reached.',
 };

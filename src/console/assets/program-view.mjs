@@ -1,4 +1,4 @@
-import { api, getUser, isAbort } from './api.mjs';
+import { api, getUser, isAbort, isAdmin } from './api.mjs';
 import { failureChart } from './chart.mjs';
 import { confirmAction } from './confirm.mjs';
 import { badge, countsOf, fmt, h, progressBar, progressText, RUNNING, time, updateProgressBar } from './dom.mjs';
@@ -43,7 +43,17 @@ export function programView(root, programId, params) {
   const cancel = button('Cancel program', () => void cancelProgram(), { class: 'danger' });
   const exportCsv = h(
     'a',
-    { class: 'button secondary', href: api.exportHref(programId), download: `failures_${programId}.csv` },
+    {
+      class: 'button secondary',
+      href: api.exportHref(programId),
+      download: `failures_${programId}.csv`,
+      onclick: (event) => {
+        // A plain link cannot send the API key: with one, the file is fetched, then saved.
+        if (!api.linksNeedKey()) return;
+        event.preventDefault();
+        api.exportCsv(programId, `failures_${programId}.csv`).catch((e) => notifyError('Exporting the failures', e));
+      },
+    },
     'Export CSV',
   );
 
@@ -262,7 +272,11 @@ export function programView(root, programId, params) {
         { class: 'view' },
         h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routeHref([]) }, '← All programs')),
         h('h1', null, 'Program not found'),
-        h('p', null, `No program ${programId} belongs to ${getUser()}.`),
+        h(
+          'p',
+          null,
+          isAdmin() ? `There is no program ${programId}.` : `No program ${programId} belongs to ${getUser()}.`,
+        ),
         h('p', { class: 'muted' }, h('code', null, e.code)),
       ),
     );

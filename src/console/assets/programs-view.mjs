@@ -1,4 +1,4 @@
-import { api, getUser, isAbort } from './api.mjs';
+import { api, getUser, isAbort, isAdmin } from './api.mjs';
 import { badge, countsOf, fmt, h, progressBar, progressText, RUNNING, time, updateProgressBar } from './dom.mjs';
 import { notifyError } from './notice.mjs';
 import { poller } from './poll.mjs';
@@ -13,9 +13,14 @@ const MAX_LIMIT = 1000;
 const STATUSES = ['pending', 'processing', 'completed', 'completed_with_failures', 'cancelled', 'aborted'];
 const STAGE_SHORT = { preprocessing: 'pre', document: 'doc' };
 
-/** The user's programs, newest first, kept up to date while any of them runs. */
+/**
+ * The user's programs, newest first, kept up to date while any of them runs. An admin may switch to
+ * every user's programs (the operator view: GET /v1/programs?all_users=true), with their owners.
+ */
 export function programsView(root, params) {
   const status = STATUSES.includes(params.get('status')) ? params.get('status') : '';
+  const allUsers = isAdmin() && params.get('all') === '1';
+  const routeParams = (changes) => ({ status, all: allUsers ? '1' : undefined, ...changes });
   let items = [];
   let nextCursor = null;
   let loaded = false;
@@ -24,11 +29,27 @@ export function programsView(root, params) {
 
   const statusSelect = h(
     'select',
-    { id: 'status-filter', onchange: () => (location.hash = routeHref([], { status: statusSelect.value })) },
+    {
+      id: 'status-filter',
+      onchange: () => (location.hash = routeHref([], routeParams({ status: statusSelect.value }))),
+    },
     h('option', { value: '' }, 'All statuses'),
     STATUSES.map((s) => h('option', { value: s, selected: s === status }, s.replaceAll('_', ' '))),
   );
   const liveNote = h('span', { class: 'live-note muted' });
+  const everyone = isAdmin()
+    ? h(
+        'span',
+        { class: 'toggle' },
+        h('input', {
+          type: 'checkbox',
+          id: 'all-users',
+          checked: allUsers,
+          onchange: (e) => (location.hash = routeHref([], routeParams({ all: e.target.checked ? '1' : undefined }))),
+        }),
+        h('label', { for: 'all-users' }, 'All users'),
+      )
+    : null;
   const tbody = h('tbody');
   const empty = h('p', { class: 'empty muted', hidden: true });
   const more = h(
@@ -45,13 +66,14 @@ export function programsView(root, params) {
         'div',
         { class: 'view-head' },
         h('h1', null, 'Programs'),
-        h('p', { class: 'muted' }, `of ${getUser()}, newest first`),
+        h('p', { class: 'muted' }, allUsers ? 'of every user, newest first' : `of ${getUser()}, newest first`),
       ),
       h(
         'div',
         { class: 'toolbar' },
         h('label', { for: 'status-filter' }, 'Status'),
         statusSelect,
+        everyone,
         h('button', { type: 'button', class: 'secondary', onclick: () => poll.now() }, 'Refresh'),
         liveNote,
       ),
@@ -69,6 +91,7 @@ export function programsView(root, params) {
               'tr',
               null,
               h('th', { scope: 'col' }, 'Program'),
+              allUsers ? h('th', { scope: 'col' }, 'Owner') : null,
               h('th', { scope: 'col' }, 'Status'),
               h('th', { scope: 'col', class: 'col-progress' }, 'Progress'),
               h('th', { scope: 'col' }, 'Failures by code'),
@@ -108,9 +131,10 @@ export function programsView(root, params) {
       if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] ?? null);
     });
     empty.hidden = !loaded || items.length > 0;
+    const whose = allUsers ? '' : ` for ${getUser()}`;
     empty.textContent = status
-      ? `No ${status.replaceAll('_', ' ')} programs for ${getUser()}.`
-      : `No programs yet for ${getUser()}. Create one with POST /v1/programs or the CLI.`;
+      ? `No ${status.replaceAll('_', ' ')} programs${whose}.`
+      : `No programs yet${whose}. Create one with POST /v1/programs or the CLI.`;
     more.hidden = !nextCursor;
     const running = items.filter((i) => RUNNING.has(i.status)).length;
     liveNote.textContent = running > 0 ? `${fmt(running)} running · updating live` : '';
@@ -130,6 +154,7 @@ export function programsView(root, params) {
         h('a', { href: routeHref(['programs', item.program_id]) }, item.name),
         h('span', { class: 'id muted' }, item.program_id),
       ),
+      allUsers ? h('td', { class: 'col-owner' }, item.user_id) : null,
       statusCell,
       h('td', { class: 'col-progress' }, bar, barText),
       failures,
@@ -167,7 +192,7 @@ export function programsView(root, params) {
 
   async function refresh(signal) {
     const limit = Math.min(MAX_LIMIT, Math.max(PAGE, items.length));
-    const res = await api.listPrograms({ status, limit }, signal);
+    const res = await api.listPrograms({ status, limit, all_users: allUsers ? 'true' : undefined }, signal);
     const fresh = res.body.items;
     if (items.length > limit) {
       // Pages beyond the re-read window stay as they were loaded.
@@ -184,7 +209,10 @@ export function programsView(root, params) {
   async function loadMore() {
     more.disabled = true;
     try {
-      const res = await api.listPrograms({ status, limit: PAGE, cursor: nextCursor }, poll.signal);
+      const res = await api.listPrograms(
+        { status, limit: PAGE, cursor: nextCursor, all_users: allUsers ? 'true' : undefined },
+        poll.signal,
+      );
       const ids = new Set(items.map((i) => i.program_id));
       items = items.concat(res.body.items.filter((i) => !ids.has(i.program_id)));
       nextCursor = res.body.next_cursor;
@@ -196,7 +224,7 @@ export function programsView(root, params) {
     }
   }
 
-  replaceRoute([], { status });
+  replaceRoute([], routeParams({}));
   const poll = poller(
     refresh,
     () => (items.some((i) => RUNNING.has(i.status)) ? FAST_MS : SLOW_MS),

@@ -1,7 +1,8 @@
-import { getUser } from './api.mjs';
+import { authMode, getUser } from './api.mjs';
 
 // Hash routes: #/ (programs), #/programs/<id>, #/programs/<id>/files/<index>, each with a query
-// after "?" that always carries the user (so a copied link opens the same view) and a view's filters.
+// after "?" that carries the user with AUTH_MODE=none (so a copied link opens the same view; with a
+// real identity the key or the gateway says who it is) and a view's filters.
 
 /** The current route: path segments and query parameters; null when the hash is not a route. */
 export function currentRoute() {
@@ -25,7 +26,7 @@ export function currentRoute() {
 export function routeHref(segments, params = {}) {
   const path = `/${segments.map((p) => encodeURIComponent(String(p))).join('/')}`;
   const query = new URLSearchParams();
-  if (getUser()) query.set('user', getUser());
+  if (authMode() === 'none' && getUser()) query.set('user', getUser());
   for (const [k, v] of Object.entries(params)) {
     if (v !== undefined && v !== null && v !== '') query.set(k, String(v));
   }

@@ -34,6 +34,15 @@ export class ListProgramsQuery extends PagedQuery {
     context: { code: 'INVALID_STATUS' },
   })
   status?: ProgramStatus;
+
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'false',
+    description: "true: every user's programs (admins only; others 403 ADMIN_REQUIRED)",
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'all_users must be true or false', context: { code: 'INVALID_ALL_USERS' } })
+  all_users?: 'true' | 'false';
 }
 
 export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;

@@ -24,6 +24,11 @@ import { Check, Entity, Index, OptionalProps, PrimaryKey, Property, Unique } fro
   name: 'programs_user_created_idx',
   expression: 'CREATE INDEX programs_user_created_idx ON programs USING btree (user_id, created_at DESC, id DESC)',
 })
+// An admin's list of every user's programs (all_users=true), newest first.
+@Index({
+  name: 'programs_created_idx',
+  expression: 'CREATE INDEX programs_created_idx ON programs USING btree (created_at DESC, id DESC)',
+})
 export class Program {
   [OptionalProps]?: 'createdAt';
 

@@ -46,11 +46,11 @@ export class RefreshSummaryHandler implements ICommandHandler<RefreshSummaryComm
 export class ProgramStatusHandler implements IQueryHandler<ProgramStatusQuery, ProgramStatusView | undefined> {
   constructor(private readonly programs: ProgramsRepository) {}
 
-  async execute({ programId, userId }: ProgramStatusQuery): Promise<ProgramStatusView | undefined> {
+  async execute({ programId, caller }: ProgramStatusQuery): Promise<ProgramStatusView | undefined> {
     const row =
-      userId === undefined
+      caller === undefined
         ? await this.programs.findById(programId)
-        : await this.programs.findOwned(programId, userId, false);
+        : await this.programs.findOwned(programId, caller, false);
     return row && { status: row.status, totalFiles: row.total_files };
   }
 }

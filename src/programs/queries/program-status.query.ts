@@ -1,4 +1,5 @@
 import { Query } from '@nestjs/cqrs';
+import type { Identity } from '../../common/auth/identity';
 import type { ProgramStatus } from '../program.types';
 
 export interface ProgramStatusView {
@@ -6,11 +7,14 @@ export interface ProgramStatusView {
   totalFiles: number;
 }
 
-/** The program's status, when it exists and (with `userId`) belongs to that user. */
+/**
+ * The program's status, when it exists and (with `caller`) the caller may see it: their own, or any
+ * program for an admin. Without a caller (the service's own work) every program is seen.
+ */
 export class ProgramStatusQuery extends Query<ProgramStatusView | undefined> {
   constructor(
     readonly programId: string,
-    readonly userId?: string,
+    readonly caller?: Identity,
   ) {
     super();
   }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { Identity } from '../../common/auth/identity';
 import type { ProgramCancelledDto } from '../dto/program.responses';
 import { ProgramNotFoundError, ProgramNotRunningError } from '../errors/program.errors';
 import { ProgramFilesRepository } from '../program-files.repository';
@@ -22,8 +23,8 @@ export class CancelProgram {
     private readonly settler: ProgramSettler,
   ) {}
 
-  async cancel(programId: string, userId: string): Promise<ProgramCancelledDto> {
-    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError();
+  async cancel(programId: string, caller: Identity): Promise<ProgramCancelledDto> {
+    if (!(await this.programs.findOwned(programId, caller, false))) throw new ProgramNotFoundError();
     const stopped = await this.files.stopUnsettled(programId, CANCELLED, 'the program was cancelled');
     if (stopped === undefined) throw new ProgramNotRunningError();
     this.logger.log({ program_id: programId, stopped }, `program ${programId} cancelled; ${stopped} files stopped`);

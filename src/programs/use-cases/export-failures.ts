@@ -1,3 +1,4 @@
+import type { Identity } from '../../common/auth/identity';
 import { FAILURE_CSV_HEADER, failureCsvRow } from '../dto/failure-csv';
 import type { ExportFormat } from '../dto/program-queries';
 import { ProgramNotFoundError } from '../errors/program.errors';
@@ -43,11 +44,11 @@ export class FailureExport {
 
   async open(
     programId: string,
-    userId: string,
+    caller: Identity,
     format: ExportFormat,
     stage: FailureStage | undefined,
   ): Promise<FailureExportStream> {
-    if (!(await this.programs.findOwned(programId, userId, false))) throw new ProgramNotFoundError();
+    if (!(await this.programs.findOwned(programId, caller, false))) throw new ProgramNotFoundError();
     const pages = this.pages(programId, stage ? [stage] : STAGES);
     // The first page is read before any header goes out: should the database fail now, the client
     // still gets a proper error answer instead of a cut-off download.

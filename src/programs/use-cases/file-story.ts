@@ -1,4 +1,5 @@
 import type { QueryBus } from '@nestjs/cqrs';
+import type { Identity } from '../../common/auth/identity';
 import { DocumentOfFileQuery } from '../../documents/queries/document-of-file.query';
 import type { FileStoryDto } from '../dto/program.responses';
 import { FileNotFoundError, ProgramNotFoundError } from '../errors/program.errors';
@@ -15,8 +16,8 @@ export class FileStory {
     private readonly bucket: string,
   ) {}
 
-  async read(programId: string, userId: string, sourceIndex: number): Promise<FileStoryDto> {
-    const program = await this.programs.findOwned(programId, userId, false);
+  async read(programId: string, caller: Identity, sourceIndex: number): Promise<FileStoryDto> {
+    const program = await this.programs.findOwned(programId, caller, false);
     if (!program) throw new ProgramNotFoundError();
     // Past the file count (or past what SQL's int holds) there is nothing to look up.
     if (!Number.isSafeInteger(sourceIndex) || sourceIndex < 0 || sourceIndex >= program.total_files) {

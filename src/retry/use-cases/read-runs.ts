@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import type { Identity } from '../../common/auth/identity';
 import { decodeCursor, encodeCursor, Page } from '../../common/paging/cursor';
 import { ProgramStatusQuery } from '../../programs/queries/program-status.query';
 import { RunAttemptsQuery } from '../../programs/queries/run-progress.query';
@@ -21,8 +22,8 @@ export class ReadRetryRuns {
     private readonly queries: QueryBus,
   ) {}
 
-  async list(programId: string, userId: string, limit: number, cursor?: string): Promise<Page<RetryRunDto>> {
-    await this.assertOwned(programId, userId);
+  async list(programId: string, caller: Identity, limit: number, cursor?: string): Promise<Page<RetryRunDto>> {
+    await this.assertOwned(programId, caller);
     const before = decodeCursor(cursor, isRunCursor)?.r;
     const rows = await this.runs.page(programId, limit + 1, before);
     const page = rows.slice(0, limit);
@@ -32,15 +33,15 @@ export class ReadRetryRuns {
     };
   }
 
-  async one(programId: string, userId: string, runId: string): Promise<RetryRunDto> {
-    await this.assertOwned(programId, userId);
+  async one(programId: string, caller: Identity, runId: string): Promise<RetryRunDto> {
+    await this.assertOwned(programId, caller);
     const run = RUN_ID_RE.test(runId) ? await this.runs.one(programId, runId) : null;
     if (!run) throw new RetryRunNotFoundError();
     return this.toDto(run);
   }
 
-  private async assertOwned(programId: string, userId: string): Promise<void> {
-    if (!(await this.queries.execute(new ProgramStatusQuery(programId, userId)))) throw new ProgramNotFoundError();
+  private async assertOwned(programId: string, caller: Identity): Promise<void> {
+    if (!(await this.queries.execute(new ProgramStatusQuery(programId, caller)))) throw new ProgramNotFoundError();
   }
 
   /** A running run's counts are tallied live from its attempts: a poller sees it move. */

@@ -23,6 +23,61 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * who the caller is, whether an admin, and how callers are identified
+     * @description With AUTH_MODE=none and no user_id it answers user_id null: a client learns the mode first.
+     */
+    get: operations['getMe'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** every API key, newest first (never the key itself) */
+    get: operations['listApiKeys'];
+    put?: never;
+    /** make an API key for a user; the key is shown only here */
+    post: operations['createApiKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/keys/{keyId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** revoke an API key: refused from the next request on, on every instance */
+    delete: operations['revokeApiKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/programs': {
     parameters: {
       query?: never;
@@ -30,7 +85,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** the caller's programs, newest first */
+    /** the caller's programs, newest first; an admin's all_users=true lists every user's */
     get: operations['listPrograms'];
     put?: never;
     /** create a program of S3 files; processing starts at once */
@@ -252,41 +307,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    CreateProgramDto: {
-      /** @example Q3 contracts */
-      name: string;
-      /**
-       * @example [
-       *       "s3://sources/contracts/a.pdf"
-       *     ]
-       */
-      files: string[];
-      /** @description once min_files have settled and the failed share exceeds max_failed_ratio, the rest fail BUDGET_EXCEEDED and the program ends aborted; default FAILURE_BUDGET_RATIO / FAILURE_BUDGET_MIN_FILES */
-      failure_budget?: {
-        /** @example 0.2 */
-        max_failed_ratio?: number;
-        /** @example 50 */
-        min_files?: number;
-      };
-      /**
-       * @description notified (POST, signed) when the program settles and when a retry run ends; host in WEBHOOK_ALLOWED_HOSTS
-       * @example https://hooks.example.com/ingest
-       */
-      webhook_url?: Record<string, never>;
-    };
-    ProgramAcceptedDto: {
-      /** @example prog_5f0c6a1e2b3d4c5e6f708192 */
-      program_id: string;
-      /** @enum {string} */
-      status: 'pending' | 'processing' | 'completed' | 'completed_with_failures' | 'cancelled' | 'aborted';
-      total_files: number;
-    };
     /**
      * @description for programs: stable, the thing to branch on
      * @enum {string}
      */
     ErrorCode:
       | 'INVALID_USER_ID'
+      | 'INVALID_ALL_USERS'
+      | 'INVALID_ADMIN'
       | 'INVALID_LIMIT'
       | 'INVALID_CURSOR'
       | 'INVALID_STATUS'
@@ -311,9 +339,13 @@ export interface components {
       | 'VALIDATION_FAILED'
       | 'INVALID_JSON'
       | 'INVALID_BODY'
+      | 'UNAUTHENTICATED'
+      | 'USER_MISMATCH'
+      | 'ADMIN_REQUIRED'
       | 'PROGRAM_NOT_FOUND'
       | 'FILE_NOT_FOUND'
       | 'RETRY_NOT_FOUND'
+      | 'KEY_NOT_FOUND'
       | 'IDEMPOTENCY_CONFLICT'
       | 'PROGRAM_BUSY'
       | 'PROGRAM_NOT_RUNNING'
@@ -347,6 +379,84 @@ export interface components {
        * @example PROGRAM_NOT_FOUND
        */
       code: components['schemas']['ErrorCode'];
+    };
+    /** @enum {string} */
+    AuthMode: 'none' | 'api-key' | 'trusted-header';
+    MeDto: {
+      /** @description the identity every call is made as; null with AUTH_MODE=none and no user_id */
+      user_id: string | null;
+      /** @description reads and acts on every user's programs */
+      admin: boolean;
+      auth_mode: components['schemas']['AuthMode'];
+    };
+    CreateApiKeyDto: {
+      /**
+       * @description whose key it is
+       * @example alice
+       */
+      user_id: string;
+      /**
+       * @description an admin's key reads and acts on every user's programs
+       * @default false
+       */
+      admin?: boolean;
+    };
+    CreatedApiKeyDto: {
+      /** @example 3f9a0c1b2d4e5f60 */
+      key_id: string;
+      user_id: string;
+      admin: boolean;
+      /** @description send as Authorization: Bearer <key>; shown only in this answer */
+      key: string;
+    };
+    ApiKeyDto: {
+      /** @example 3f9a0c1b2d4e5f60 */
+      key_id: string;
+      user_id: string;
+      admin: boolean;
+      /** @description the admin who made it over the API; null from the CLI */
+      created_by: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description null while the key works
+       */
+      revoked_at: string | null;
+    };
+    ApiKeyPageDto: {
+      items: components['schemas']['ApiKeyDto'][];
+      /** @description null on the last page */
+      next_cursor: string | null;
+    };
+    CreateProgramDto: {
+      /** @example Q3 contracts */
+      name: string;
+      /**
+       * @example [
+       *       "s3://sources/contracts/a.pdf"
+       *     ]
+       */
+      files: string[];
+      /** @description once min_files have settled and the failed share exceeds max_failed_ratio, the rest fail BUDGET_EXCEEDED and the program ends aborted; default FAILURE_BUDGET_RATIO / FAILURE_BUDGET_MIN_FILES */
+      failure_budget?: {
+        /** @example 0.2 */
+        max_failed_ratio?: number;
+        /** @example 50 */
+        min_files?: number;
+      };
+      /**
+       * @description notified (POST, signed) when the program settles and when a retry run ends; host in WEBHOOK_ALLOWED_HOSTS
+       * @example https://hooks.example.com/ingest
+       */
+      webhook_url?: Record<string, never>;
+    };
+    ProgramAcceptedDto: {
+      /** @example prog_5f0c6a1e2b3d4c5e6f708192 */
+      program_id: string;
+      /** @enum {string} */
+      status: 'pending' | 'processing' | 'completed' | 'completed_with_failures' | 'cancelled' | 'aborted';
+      total_files: number;
     };
     ProgramCountsDto: {
       /** @description files with a Document */
@@ -801,17 +911,278 @@ export interface operations {
           'text/plain': string;
         };
       };
+      /** @description UNAUTHENTICATED: METRICS_TOKEN is set and the Bearer token is missing or wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+    };
+  };
+  getMe: {
+    parameters: {
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MeDto'];
+        };
+      };
+      /** @description INVALID_USER_ID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure (the database unreachable, a bug); never a stack trace */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+    };
+  };
+  listApiKeys: {
+    parameters: {
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
+        limit?: number;
+        /** @description opaque cursor from the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApiKeyPageDto'];
+        };
+      };
+      /** @description INVALID_USER_ID, INVALID_LIMIT, INVALID_CURSOR */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH, ADMIN_REQUIRED: the caller is not an admin (nobody is, with AUTH_MODE=none), or user_id names someone else */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure (the database unreachable, a bug); never a stack trace */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+    };
+  };
+  createApiKey: {
+    parameters: {
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateApiKeyDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreatedApiKeyDto'];
+        };
+      };
+      /** @description INVALID_USER_ID, INVALID_ADMIN, INVALID_JSON, INVALID_BODY */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH, ADMIN_REQUIRED: the caller is not an admin (nobody is, with AUTH_MODE=none), or user_id names someone else */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure (the database unreachable, a bug); never a stack trace */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+    };
+  };
+  revokeApiKey: {
+    parameters: {
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
+      };
+      header?: never;
+      path: {
+        keyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description revoked (also when it already was) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description INVALID_USER_ID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH, ADMIN_REQUIRED: the caller is not an admin (nobody is, with AUTH_MODE=none), or user_id names someone else */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description KEY_NOT_FOUND: also when the program is another user's */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure (the database unreachable, a bug); never a stack trace */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
     };
   };
   listPrograms: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
         limit?: number;
         /** @description opaque cursor from the previous page */
         cursor?: string;
         /** @description only programs in this status */
         status?: 'pending' | 'processing' | 'completed' | 'completed_with_failures' | 'cancelled' | 'aborted';
+        /** @description true: every user's programs (admins only; others 403 ADMIN_REQUIRED) */
+        all_users?: 'true' | 'false';
       };
       header?: never;
       path?: never;
@@ -828,8 +1199,26 @@ export interface operations {
           'application/json': components['schemas']['ProgramPageDto'];
         };
       };
-      /** @description INVALID_USER_ID, INVALID_STATUS, INVALID_LIMIT, INVALID_CURSOR */
+      /** @description INVALID_USER_ID, INVALID_STATUS, INVALID_LIMIT, INVALID_CURSOR, INVALID_ALL_USERS */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH, ADMIN_REQUIRED: user_id names another user than the authenticated one, or all_users=true from a caller who is not an admin */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -850,8 +1239,9 @@ export interface operations {
   };
   createProgram: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
       };
       header?: {
         /** @description repeat a create safely: the same key and body answer the same program, a different body 409 IDEMPOTENCY_CONFLICT */
@@ -877,6 +1267,24 @@ export interface operations {
       };
       /** @description INVALID_USER_ID, INVALID_NAME, FILES_NOT_A_LIST, EMPTY_FILE_LIST, TOO_MANY_FILES, INVALID_S3_PATH, SOURCE_BUCKET_NOT_ALLOWED, DUPLICATE_FILES, INVALID_IDEMPOTENCY_KEY, INVALID_FAILURE_BUDGET, INVALID_WEBHOOK_URL, WEBHOOK_NOT_ALLOWED, INVALID_JSON, INVALID_BODY */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -924,8 +1332,9 @@ export interface operations {
   };
   getProgram: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
       };
       header?: {
         /** @description the ETag of a previous answer: 304 while unchanged */
@@ -966,6 +1375,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description PROGRAM_NOT_FOUND: also when the program is another user's */
       404: {
         headers: {
@@ -988,8 +1415,9 @@ export interface operations {
   };
   listFailures: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
         limit?: number;
         /** @description opaque cursor from the previous page */
         cursor?: string;
@@ -1022,6 +1450,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description PROGRAM_NOT_FOUND: also when the program is another user's */
       404: {
         headers: {
@@ -1044,8 +1490,9 @@ export interface operations {
   };
   countFailures: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
       };
       header?: never;
       path: {
@@ -1065,6 +1512,24 @@ export interface operations {
       };
       /** @description INVALID_USER_ID */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1094,8 +1559,9 @@ export interface operations {
   };
   exportFailures: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
         format?: 'csv' | 'jsonl';
         /** @description one stage only; both when absent */
         stage?: 'preprocessing' | 'document';
@@ -1129,6 +1595,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description PROGRAM_NOT_FOUND: also when the program is another user's */
       404: {
         headers: {
@@ -1151,8 +1635,9 @@ export interface operations {
   };
   getFileStory: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
       };
       header?: never;
       path: {
@@ -1174,6 +1659,24 @@ export interface operations {
       };
       /** @description INVALID_USER_ID, INVALID_INDEX */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1203,8 +1706,9 @@ export interface operations {
   };
   cancelProgram: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
       };
       header?: never;
       path: {
@@ -1224,6 +1728,24 @@ export interface operations {
       };
       /** @description INVALID_USER_ID */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1262,8 +1784,9 @@ export interface operations {
   };
   listDocuments: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
         limit?: number;
         /** @description opaque cursor from the previous page */
         cursor?: string;
@@ -1293,6 +1816,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description PROGRAM_NOT_FOUND: also when the program is another user's */
       404: {
         headers: {
@@ -1315,8 +1856,9 @@ export interface operations {
   };
   retryProgram: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
         retry_type?: 'preprocessing' | 'document' | 'all';
         /** @description false: answer 202 with the run id once its files are queued, and follow GET …/retries/{retry_id} */
         wait?: 'true' | 'false';
@@ -1353,6 +1895,24 @@ export interface operations {
       };
       /** @description INVALID_USER_ID, INVALID_RETRY_TYPE, INVALID_WAIT, INVALID_SELECTION, INVALID_JSON, INVALID_BODY */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1431,8 +1991,9 @@ export interface operations {
   };
   listRetryRuns: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
         limit?: number;
         /** @description opaque cursor from the previous page */
         cursor?: string;
@@ -1463,6 +2024,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description PROGRAM_NOT_FOUND: also when the program is another user's */
       404: {
         headers: {
@@ -1485,8 +2064,9 @@ export interface operations {
   };
   getRetryRun: {
     parameters: {
-      query: {
-        user_id: string;
+      query?: {
+        /** @description AUTH_MODE=none: required, it is the identity. Otherwise optional; when given it must name the authenticated user (403 USER_MISMATCH) */
+        user_id?: string;
       };
       header?: never;
       path: {
@@ -1507,6 +2087,24 @@ export interface operations {
       };
       /** @description INVALID_USER_ID */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description UNAUTHENTICATED: AUTH_MODE=api-key: no Authorization: Bearer key, or an unknown or revoked one; trusted-header: no identity header */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description USER_MISMATCH: user_id names another user than the authenticated one */
+      403: {
         headers: {
           [name: string]: unknown;
         };
