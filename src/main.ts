@@ -3,6 +3,7 @@ import { tracing } from './observability/tracing.bootstrap';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
+import { boundHeapGrowth } from './common/heap';
 import { Lifecycle } from './common/lifecycle';
 import { AppConfig, loadConfig } from './config/app-config';
 import { ConfigError } from './config/config.error';
@@ -16,6 +17,7 @@ import {
 const logger = new Logger('Main');
 
 async function main(): Promise<void> {
+  boundHeapGrowth();
   let config: AppConfig;
   try {
     config = loadConfig();

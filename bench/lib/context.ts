@@ -112,6 +112,8 @@ export class BenchContext {
       if (!existsSync(join(dist, 'main.js')))
         throw new Error(`${dist}/main.js does not exist: run npm run build first`);
       cpSync(dist, join(this.dataDir, 'dist'), { recursive: true });
+      // dist/ reads ../package.json (its version, for build_info) relative to itself.
+      cpSync(join(this.root, 'package.json'), join(this.dataDir, 'package.json'));
       this.serviceMain = join(this.dataDir, 'dist', 'main.js');
       this.serviceCwd = this.root;
       this.build = describeBuild(this.root, 'this checkout');

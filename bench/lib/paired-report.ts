@@ -71,8 +71,8 @@ export function secondEditionTargets(r: SecondEditionFigures): Verdict[] {
 
 function pairedTable(p: PairedFigures): string {
   const head =
-    '| pair | start (UTC) | batched floor c16 files/s | batched c64 | per-row floor c16 | service files/s | ÷ batched floor | ÷ per-row floor | peak RSS MB | service CPU ms/file | other processes CPU s |\n' +
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| pair | start (UTC) | batched floor c16 files/s | batched c64 | per-row floor c16 | service files/s | ÷ batched floor | ÷ per-row floor | peak RSS MB | service CPU ms/file | other processes CPU s | ms after create: first file started / done, last done, settled |\n' +
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
   const rows = p.pairs.map((x) => {
     const fl = (kind: string, c: number) =>
       f1(x.floors.find((f) => f.kind === kind && f.concurrency === c)?.filesPerSecond ?? NaN);
@@ -81,7 +81,8 @@ function pairedTable(p: PairedFigures): string {
     return (
       `| ${x.pair} | ${x.startedAt.slice(11, 19)} | ${fl('batched', 16)} | ${fl('batched', 64)} | ` +
       `${fl('per-row', x.service.concurrency)} | ${f1(x.service.filesPerSecond)} | ${f2(x.ratioTight)}× | ${f2(x.ratioOld)}× | ` +
-      `${f1(x.service.peakRssHwmMb)} | ${cpu ? f2((cpu.service / p.files) * 1000) : '—'} | ${f1(other)} |`
+      `${f1(x.service.peakRssHwmMb)} | ${cpu ? f2((cpu.service / p.files) * 1000) : '—'} | ${f1(other)} | ` +
+      `${x.timeline ? `${x.timeline.firstStarted} / ${x.timeline.firstFinished}, ${x.timeline.lastFinished}, ${x.timeline.settled}` : '—'} |`
     );
   });
   return [head, ...rows].join('\n');

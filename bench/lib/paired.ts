@@ -7,7 +7,7 @@
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { BenchContext, FLOOR_BUCKET } from './context';
 import type { CpuSpan } from './cpu';
 import { floorPreprocessAndStore, FloorResult } from './floor';
@@ -127,8 +127,49 @@ export interface Pair {
   /** The per-row floor at the service's concurrency (the first edition's). */
   oldFilesPerSecond: number;
   service: ScenarioResult;
+  /** ms from the program's creation (its row's created_at) to each milestone, from the database. */
+  timeline?: Timeline;
   ratioTight: number;
   ratioOld: number;
+}
+
+export interface Timeline {
+  /** The first file's attempt began (its claim and the hand-off to the pipeline). */
+  firstStarted: number;
+  /** The first file's outcome was written. */
+  firstFinished: number;
+  /** The last file's outcome was written. */
+  lastFinished: number;
+  /** The program's settled status was written. */
+  settled: number;
+}
+
+/** Where the wall time of a program went, read from the attempt rows and the program's row. */
+async function timeline(ctx: BenchContext, db: string, programId: string): Promise<Timeline> {
+  const c = new Client({ connectionString: ctx.pg!.adminUrl(db) });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    const { rows } = await c.query<Record<keyof Timeline, string>>(
+      `SELECT extract(epoch FROM min(a.started_at) - p.created_at) * 1000 AS "firstStarted",
+              extract(epoch FROM min(a.finished_at) - p.created_at) * 1000 AS "firstFinished",
+              extract(epoch FROM max(a.finished_at) - p.created_at) * 1000 AS "lastFinished",
+              extract(epoch FROM s.updated_at - p.created_at) * 1000 AS settled
+       FROM programs p JOIN program_states s ON s.program_id = p.id
+       JOIN file_attempts a ON a.program_id = p.id
+       WHERE p.id = $1 GROUP BY p.created_at, s.updated_at`,
+      [programId],
+    );
+    const r = rows[0];
+    return {
+      firstStarted: round(Number(r.firstStarted), 0),
+      firstFinished: round(Number(r.firstFinished), 0),
+      lastFinished: round(Number(r.lastFinished), 0),
+      settled: round(Number(r.settled), 0),
+    };
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
 
 export interface PairedFigures {
@@ -223,6 +264,7 @@ export async function paired(
         floors.push(await oneFloor(ctx, 'batched', c, `b${c}_${count}_${p}`, paths, jsonBytes, pool));
       }
       floors.push(await oneFloor(ctx, 'per-row', ctx.concurrency, `r_${count}_${p}`, paths, jsonBytes, ctx.floorPool!));
+      let line: Timeline | undefined;
       const service = await runProgram(ctx, {
         id: `pair_${count}_${p}`,
         label: `paired ${thousands(count)} #${p}`,
@@ -230,6 +272,9 @@ export async function paired(
         concurrency: ctx.concurrency,
         pollMs: 50,
         expectAllSucceed: true,
+        afterFinish: async ({ db, programId }) => {
+          line = await timeline(ctx, db, programId);
+        },
       });
       if (service.warnings.length) throw new Error(`pair ${p}: ${service.warnings.join('; ')}`);
       const tight = Math.max(...floors.filter((f) => f.kind === 'batched').map((f) => f.filesPerSecond));
@@ -241,6 +286,7 @@ export async function paired(
         tightFilesPerSecond: tight,
         oldFilesPerSecond: old,
         service,
+        timeline: line,
         ratioTight: round(service.filesPerSecond / tight, 3),
         ratioOld: round(service.filesPerSecond / old, 3),
       };
@@ -248,7 +294,8 @@ export async function paired(
       delete pair.service.extra.rssSamples;
       log(
         `  pair ${p}: service ${service.filesPerSecond} files/s, ${pair.ratioTight}× the batched floor, ` +
-          `${pair.ratioOld}× the per-row floor, peak RSS ${service.peakRssHwmMb} MB`,
+          `${pair.ratioOld}× the per-row floor, peak RSS ${service.peakRssHwmMb} MB; ms after create: first file ` +
+          `started ${line?.firstStarted}, done ${line?.firstFinished}, last done ${line?.lastFinished}, settled ${line?.settled}`,
       );
       out.push(pair);
     }

@@ -117,6 +117,8 @@ export class ServiceProcess {
         RETRY_SCHEDULER_ENABLED: 'false',
         PROCESSING_CONCURRENCY: String(opts.concurrency),
         DATA_DIR: opts.dataDir,
+        // For investigations (a --require'd probe, a V8 flag): never set by the benchmark itself.
+        ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
         ...opts.extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

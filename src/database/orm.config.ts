@@ -15,6 +15,7 @@ import { Migration20261201000000_work_model_v2 } from './migrations/Migration202
 import { Migration20261201010000_documents_sha256_idx } from './migrations/Migration20261201010000_documents_sha256_idx';
 import { Migration20261202000000_failure_policy } from './migrations/Migration20261202000000_failure_policy';
 import { Migration20261203000000_api_keys } from './migrations/Migration20261203000000_api_keys';
+import { Migration20261203010000_program_counts } from './migrations/Migration20261203010000_program_counts';
 import { connectionBudget, TOOL_ORM_POOL } from './connection-budget';
 import { databaseConnection } from './connection-options';
 
@@ -42,6 +43,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261201010000_documents_sha256_idx', class: Migration20261201010000_documents_sha256_idx },
   { name: 'Migration20261202000000_failure_policy', class: Migration20261202000000_failure_policy },
   { name: 'Migration20261203000000_api_keys', class: Migration20261203000000_api_keys },
+  { name: 'Migration20261203010000_program_counts', class: Migration20261203010000_program_counts },
 ];
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 

@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { FailureBudget } from './settle.policy';
 import { Injectable } from '@nestjs/common';
 import type { Identity } from '../common/auth/identity';
+import { PreparedStatement } from '../database/prepared';
 import { isoUtc, slices } from '../database/sql';
 import type { ProgramMetadata, ProgramStatus } from './program.types';
 
@@ -20,10 +21,16 @@ export interface ProgramRow {
   version: string;
 }
 
+/** Who owns a program and its version (the ETag), for the check of a cached answer. */
+export interface ProgramVersionRow {
+  id: string;
+  user_id: string;
+  version: string;
+}
+
 /** A row of the program list: the summary, the cursor position and the summary's file counts. */
 export interface ProgramListRow extends ProgramRow {
   created_at_us: string;
-  created_at_ts: Date;
   done: number;
   failed: number;
 }
@@ -45,9 +52,17 @@ const PROGRAM_ID_RE = /^prog_[0-9a-f]{24}$/;
 /** Only ids this service could have issued reach SQL; anything else simply does not exist. */
 export const isProgramId = (id: string): boolean => PROGRAM_ID_RE.test(id);
 
+// A program's version (its ETag): when its progress row last changed, to the microsecond.
+const VERSION = `to_char(s.updated_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS')`;
 const SUMMARY_COLUMNS = `p.id, p.user_id, p.name, p.total_files, s.status, p.request_hash,
   ${isoUtc('p.created_at')} AS created_at, ${isoUtc('s.updated_at')} AS updated_at,
-  to_char(s.updated_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS') AS version`;
+  ${VERSION} AS version`;
+
+const VERSIONS_OF = new PreparedStatement<ProgramVersionRow>(
+  'programs_versions_of',
+  `SELECT p.id, p.user_id, ${VERSION} AS version
+   FROM programs p JOIN program_states s ON s.program_id = p.id WHERE p.id = ANY($1::text[])`,
+);
 
 // A multi-row INSERT of this many files stays well under PostgreSQL's statement limits.
 const FILE_INSERT_BATCH = 2000;
@@ -126,6 +141,11 @@ export class ProgramsRepository {
     return rows[0];
   }
 
+  /** Owner and version of each of `ids` that exists, in one prepared statement. */
+  versionsOf(ids: string[]): Promise<ProgramVersionRow[]> {
+    return VERSIONS_OF.run(this.em, [ids]);
+  }
+
   async findById(programId: string): Promise<ProgramRow | undefined> {
     if (!isProgramId(programId)) return undefined;
     const rows = await this.em.execute<ProgramRow[]>(
@@ -158,24 +178,15 @@ export class ProgramsRepository {
       params.push(after.c, after.i);
     }
     params.push(limit);
-    // The counts come from metadata_json, never from program_files: a page of 100 programs of 100,000
-    // files each stays one small query. They are read only for the rows of the page (the inner LIMIT),
-    // and each summary is parsed once: json_to_record splits the top level, and only the two stage
-    // objects are looked into.
+    // The counts are the summary's, copied into two columns whenever it is written: never counted
+    // from program_files, and never parsed out of metadata_json (hundreds of KB with its failure lists).
     return this.em.execute<ProgramListRow[]>(
-      `SELECT l.*, COALESCE(m.total_successful_documents, 0) AS done,
-         COALESCE((m.preprocessing #>> '{summary,failed}')::int, 0)
-           + COALESCE((m.document_storage #>> '{summary,failed}')::int, 0) AS failed
-       FROM (SELECT ${SUMMARY_COLUMNS},
-               to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_us,
-               p.created_at AS created_at_ts
-             FROM programs p JOIN program_states s ON s.program_id = p.id
-             WHERE ${userId === undefined ? 'TRUE' : 'p.user_id = ?'}${filters}
-             ORDER BY p.created_at DESC, p.id DESC LIMIT ?) l
-       JOIN program_states s ON s.program_id = l.id
-       CROSS JOIN LATERAL json_to_record(s.metadata_json)
-         AS m(preprocessing json, document_storage json, total_successful_documents int)
-       ORDER BY l.created_at_ts DESC, l.id DESC`,
+      `SELECT ${SUMMARY_COLUMNS},
+         to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_us,
+         s.done_files AS done, s.failed_files AS failed
+       FROM programs p JOIN program_states s ON s.program_id = p.id
+       WHERE ${userId === undefined ? 'TRUE' : 'p.user_id = ?'}${filters}
+       ORDER BY p.created_at DESC, p.id DESC LIMIT ?`,
       params,
     );
   }
@@ -193,11 +204,19 @@ export class ProgramsRepository {
   ): Promise<boolean> {
     const settling = opts.onlyWhileRunning && opts.status !== undefined;
     const res = await this.em.execute<{ program_id: string }[]>(
-      `UPDATE program_states SET metadata_json = ?::json, status = COALESCE(?, status), updated_at = now()
+      `UPDATE program_states SET metadata_json = ?::json, done_files = ?, failed_files = ?,
+         status = COALESCE(?, status), updated_at = now()
        WHERE program_id = ? ${opts.onlyWhileRunning ? `AND status IN ('pending', 'processing')` : ''}
          ${settling ? `AND NOT EXISTS (SELECT 1 FROM program_files WHERE program_id = ? AND state IN ('pending', 'processing'))` : ''}
        RETURNING program_id`,
-      [JSON.stringify(metadata), opts.status ?? null, programId, ...(settling ? [programId] : [])],
+      [
+        JSON.stringify(metadata),
+        metadata.total_successful_documents,
+        metadata.preprocessing.summary.failed + metadata.document_storage.summary.failed,
+        opts.status ?? null,
+        programId,
+        ...(settling ? [programId] : []),
+      ],
     );
     return res.length > 0;
   }

@@ -75,6 +75,19 @@ describe('programs API', () => {
       .query({ user_id: STRANGER })
       .set('If-None-Match', etag);
     expect(stranger.status).toBe(404);
+    // Requests that arrive together share one version check: each still gets its own answer.
+    const current = changed.headers.etag;
+    const together = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        request(t.server)
+          .get(`/v1/programs/${programId}`)
+          .query({ user_id: i % 2 ? STRANGER : OWNER })
+          .set('If-None-Match', i % 4 === 0 ? current : etag),
+      ),
+    );
+    expect(together.map((r) => r.status)).toEqual(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? 404 : i % 4 === 0 ? 304 : 200)),
+    );
   });
 
   it('lists only the caller’s programs', async () => {

@@ -52,11 +52,12 @@ describe('program list: status filter and counts', () => {
        VALUES ($1, $2, $3, $4, now() - $5 * interval '1 minute')`,
       [id, user, `seeded ${p.status}`, p.total, p.ageMinutes],
     );
-    await t.db.query(`INSERT INTO program_states (program_id, status, metadata_json) VALUES ($1, $2, $3::json)`, [
-      id,
-      p.status,
-      JSON.stringify(metadata),
-    ]);
+    // As the service writes a summary: metadata_json with its counts copied beside it.
+    await t.db.query(
+      `INSERT INTO program_states (program_id, status, metadata_json, done_files, failed_files)
+       VALUES ($1, $2, $3::json, $4, $5)`,
+      [id, p.status, JSON.stringify(metadata), p.done, p.preFailed + p.docFailed],
+    );
     if (p.status === 'pending' || p.status === 'processing') {
       await t.db.query(
         `INSERT INTO program_files (program_id, source_index, source_file_path, state, lease_owner, lease_expires_at)

@@ -128,6 +128,17 @@ export async function expectProgramInvariants(ctx: InvariantContext, programId: 
     `#5 has_partial_failure is ${show(m.has_partial_failure)} but preprocessing.failed + document_storage.failed = ${pre.failed + doc.failed}`,
   );
 
+  // The list's counts are copied beside the summary whenever it is written: they must agree.
+  const counted = await ctx.db.query<{ done_files: number; failed_files: number }>(
+    'SELECT done_files, failed_files FROM program_states WHERE program_id = $1',
+    [programId],
+  );
+  check(
+    counted.rows[0]?.done_files === m.total_successful_documents &&
+      counted.rows[0]?.failed_files === pre.failed + doc.failed,
+    `program_states counts ${show(counted.rows[0])} != the summary's (done ${show(m.total_successful_documents)}, failed ${pre.failed + doc.failed})`,
+  );
+
   // ---- failures: the complete lists --------------------------------------------------
   const all = await fetchAllPages(ctx, `/v1/programs/${encodeURIComponent(programId)}/failures`, userId, {}, total);
   // #5 (SPEC §8.4): a program stopped by its budget is aborted, one stopped by a person cancelled,

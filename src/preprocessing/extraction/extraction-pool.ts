@@ -43,13 +43,17 @@ export class ExtractionPool implements OnApplicationShutdown {
     const threads = Math.max(1, Math.min(config.processing.concurrency, availableParallelism()));
     this.pool = new Piscina({
       filename: workerFile(),
-      minThreads: 1,
+      // Every thread from boot: a thread started on demand loads the extractors while files queue
+      // behind the first one, which was most of a small program's first second.
+      minThreads: threads,
       maxThreads: threads,
       maxQueue: MAX_QUEUED,
       idleTimeout: 30_000,
       // Run/wait-time histograms nobody reads, recorded twice per file on the coordinating thread.
       recordTiming: false,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+      // A young generation of 16 MB: the objects of one file die young at any size that holds a
+      // file in flight, and 32 MB per thread was held for good once a long program had grown it.
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
     });
   }
 

@@ -10,7 +10,7 @@ import { Program } from './program.entity';
     "CREATE INDEX program_states_unfinished_idx ON program_states USING btree (status) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]))",
 })
 export class ProgramState {
-  [OptionalProps]?: 'updatedAt';
+  [OptionalProps]?: 'updatedAt' | 'doneFiles' | 'failedFiles';
 
   // The key is also the foreign key: the relation holds the program id itself (mapToPk), so the
   // row is written and read with a plain string. Constraint names are PostgreSQL's own
@@ -36,6 +36,13 @@ export class ProgramState {
   // and jsonb alike, so the schema-drift test compares this column type itself.
   @Property({ type: 'json', columnType: 'json', fieldName: 'metadata_json' })
   metadataJson!: ProgramMetadata;
+
+  // Copies of the summary's counts, written with it, so that a list reads two integers per program.
+  @Property({ type: 'integer', default: 0 })
+  doneFiles!: number;
+
+  @Property({ type: 'integer', default: 0 })
+  failedFiles!: number;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt!: Date;
