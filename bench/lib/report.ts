@@ -394,16 +394,19 @@ not part of \`npm test\`, and its targets are reported, never asserted.
 ## Running it
 
 \`\`\`bash
-npm run bench               # default: 300 and 10,000 files, sequential baseline, retry, GET latency on 100,000 paths,
-                            # scale-out (10,000 files, 1/2/3 replicas, S3 +20 ms)
+npm run bench               # default: 300 and 10,000 files, sequential baseline, retry, reads on 100,000 paths,
+                            # scale-out (10,000 files, 1/2/3 replicas, S3 +20 ms), floor/service pairs (5 × 300,
+                            # 3 × 10,000 files), files/s against PROCESSING_CONCURRENCY 1/16/64/256 (S3 +20 ms)
 npm run bench -- --quick    # the GET latency program has 20,000 paths instead of 100,000, the scale-out one 1,000 files
 npm run bench -- --huge     # also a program of 100,000 real files (and its floor): much longer
 npm run bench -- --concurrency 32   # PROCESSING_CONCURRENCY of the service and of the floor (default 16)
 npm run bench -- --keep-data        # leave .bench-data/ behind for inspection
 npm run bench -- --scaleout-files 5000 --s3-delay-ms 20  # the scale-out program's size and the proxy's delay
-npm run bench -- --only e2e300,seq  # some scenarios only (e2e300, e2e10k, seq, retry, latency, huge, scaleout, pdf);
+npm run bench -- --pairs-10k 5 --pairs-300 9  # more floor/service pairs (default 3 and 5)
+npm run bench -- --only e2e300,seq  # some scenarios only (e2e300, e2e10k, seq, retry, latency, huge, scaleout, pdf,
+                                    # paired, sweep);
                                     # docs/benchmarks.md is then left alone (but for its scale-out section when
-                                    # scaleout ran), bench/results/latest.json is written
+                                    # scaleout ran, and its paired section when paired, sweep or latency ran), bench/results/latest.json is written
 npm run bench -- --only pdf         # the PDF-heavy program (1,000 generated PDFs of 3–8 pages); never in the default run
 npm run bench -- --only pdf --service-dir ../other-checkout
                                     # the same scenarios on another checkout's build (its dist/main.js and its own
@@ -432,6 +435,20 @@ Ctrl-C; a watchdog process stops the servers even if the benchmark itself is kil
   a JSON as large as the service's processed JSON (measured on the program's own output) and one INSERT
   into a table shaped like \`documents\`. Nothing else: it is what the storage must do at the least.
   The ratio is service files/s ÷ floor files/s.
+- **Paired runs** (the second edition's yardstick): the same objects through, one right after the other,
+  the **batched floor** — per object one S3 GET and one S3 PUT, the rows going to PostgreSQL in multi-row
+  INSERTs of 100 (at most two in flight), at concurrency 16 and at 64, the faster counting — then the
+  first edition's **per-row floor** (one INSERT per object), then the service on a fresh database. The
+  machine's speed drifts by tens of per cent within minutes, so each ratio is taken within its pair and
+  the summary is the median of the pairs with [min–max]: 3 pairs at 10,000 files, 5 at 300 (more with
+  \`--pairs-10k\` / \`--pairs-300\`). Each pair also reads from the database where the service's time went: ms
+  from the program's creation to its first file's attempt starting and ending, its last file's ending,
+  and the settled status being written.
+- **Concurrency sweep**: one replica behind the S3 latency proxy (+20 ms per S3 answer, as in the
+  scale-out runs), \`PROCESSING_CONCURRENCY\` 1 (500 files), 16, 64 and 256 (5,000 files each).
+- **Reads**: on the 100,000-path program with 99,900 failures, autocannon with 100 connections for 10 s
+  each on \`GET /v1/programs/{id}\` with full bodies, the same with \`If-None-Match\` (304s), the program
+  list and a failures page of 100.
 - **Sequential baseline**: the 300-file program with \`PROCESSING_CONCURRENCY=1\`.
 - **Document retry**: a 1,000-file program while a trigger on \`documents\` refuses every insert, so all
   1,000 files end as Document failures; the trigger is dropped and
