@@ -33,14 +33,14 @@ export interface FloorResult {
   filesPerSecond: number;
 }
 
-function parse(path: string): { bucket: string; key: string } {
+export function parse(path: string): { bucket: string; key: string } {
   const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(path);
   if (!m) throw new Error(`not an s3 path: ${path}`);
   return { bucket: m[1], key: m[2] };
 }
 
 /** A JSON text of exactly `bytes` bytes (ASCII), different per index. */
-function jsonOfSize(index: number, bytes: number): string {
+export function jsonOfSize(index: number, bytes: number): string {
   const head = `{"source_index":${index},"pad":"`;
   const tail = '"}';
   return head + 'x'.repeat(Math.max(0, bytes - head.length - tail.length)) + tail;

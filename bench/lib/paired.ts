@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import { Client, Pool } from 'pg';
 import { BenchContext, FLOOR_BUCKET } from './context';
 import type { CpuSpan } from './cpu';
-import { floorPreprocessAndStore, FloorResult } from './floor';
+import { floorPreprocessAndStore, FloorResult, jsonOfSize, parse } from './floor';
 import { getBytes } from './s3';
 import { runProgram, ScenarioResult } from './scenarios';
 import { log, round, thousands } from './util';
@@ -19,18 +19,6 @@ import { log, round, thousands } from './util';
 export const FLOOR_BATCH_ROWS = 100;
 /** Concurrencies the tightened floor runs at; the faster counts. */
 export const FLOOR_CONCURRENCIES = [16, 64] as const;
-
-function parse(path: string): { bucket: string; key: string } {
-  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(path);
-  if (!m) throw new Error(`not an s3 path: ${path}`);
-  return { bucket: m[1], key: m[2] };
-}
-
-function jsonOfSize(index: number, bytes: number): string {
-  const head = `{"source_index":${index},"pad":"`;
-  const tail = '"}';
-  return head + 'x'.repeat(Math.max(0, bytes - head.length - tail.length)) + tail;
-}
 
 const COLUMNS = 10;
 function insertSql(rows: number): string {
