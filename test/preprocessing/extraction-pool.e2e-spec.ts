@@ -79,22 +79,26 @@ describe('ExtractionPool', () => {
 
   // Pathological inputs of about 1 MB each, all at once: each ends within the per-file time limit
   // with a bounded outcome, and the thread that serves HTTP does next to none of the work. That is
-  // measured as the CPU time the main thread used (counted by the kernel), not as its event-loop
-  // delay: on a loaded 2-core machine the delay also measures the other processes (191 ms was seen
-  // in CI with nothing parsed on the main thread), while the CPU time counts only this thread's work.
+  // measured as CPU time counted by the kernel, the main thread's against the rest of the process's
+  // threads over the same span, not as event-loop delay or against a fixed number of milliseconds:
+  // on a loaded 2-core machine both of those also measure other processes and the collector (191 ms
+  // of delay, and 110 ms of main-thread CPU against a usual 10, were seen in CI). Parsed here, the
+  // main thread would carry nearly all of the work; handed to the pool it carries a small share.
   it('runs pathological inputs off the main thread, each within the per-file limit', async () => {
     const files = hostileTextFiles();
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const cpuBefore = mainThreadCpuMs();
+    const allBefore = processCpuMs();
     const outcomes = await Promise.all(
       files.map((f) => outcomeOf(sut.preprocess(task(f.key, f.body), AbortSignal.timeout(60_000)))),
     );
     const mainCpuMs = mainThreadCpuMs() - cpuBefore;
+    const otherCpuMs = processCpuMs() - allBefore - mainCpuMs;
     delay.disable();
     const inputMb = files.reduce((n, f) => n + f.body.length, 0) / 1e6;
     console.log(
-      `pathological inputs: ${files.length} files, ${inputMb.toFixed(1)} MB; main thread CPU ${mainCpuMs} ms, ` +
+      `pathological inputs: ${files.length} files, ${inputMb.toFixed(1)} MB; main thread CPU ${mainCpuMs} ms, other threads ${otherCpuMs} ms, ` +
         `event-loop delay max ${(delay.max / 1e6).toFixed(1)} ms`,
     );
 
@@ -102,15 +106,21 @@ describe('ExtractionPool', () => {
       expect({ file: f.key, allowed: f.outcomes.includes(outcomes[i]) }).toEqual({ file: f.key, allowed: true }),
     );
     expect(outcomes).not.toContain('TIMEOUT');
-    // Handing the bytes over and taking the results back; parsing any one of these inputs on this
-    // thread costs far more (seconds for the quadratic ones before the hardening work).
-    expect(mainCpuMs).toBeLessThan(100);
+    // Handing the bytes over and taking the results back is the main thread's share: about 10 ms
+    // against about 900 ms on the extraction threads here.
+    expect(otherCpuMs).toBeGreaterThan(0);
+    expect(mainCpuMs).toBeLessThan(otherCpuMs / 2);
   });
 });
 
 /** CPU time (user + system) the process's main thread has used, in ms, as the kernel counts it. */
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+const mainThreadCpuMs = (): number => cpuMsOf(`/proc/self/task/${process.pid}/stat`);
+
+/** The same for all of the process's threads together. */
+const processCpuMs = (): number => cpuMsOf('/proc/self/stat');
+
+function cpuMsOf(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8');
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
