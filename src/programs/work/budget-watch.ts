@@ -27,6 +27,7 @@ interface Watch {
 export class BudgetWatch {
   private readonly logger = new Logger(BudgetWatch.name);
   private readonly watches = new Map<string, Watch>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly files: ProgramFilesRepository,
@@ -69,11 +70,22 @@ export class BudgetWatch {
     if (w.checking || w.stopped || !budgetCheckDue(w.budget, w.settled, w.failed, w.checkedAt)) return;
     w.checking = true;
     w.checkedAt = w.settled;
-    void this.check(programId, w).finally(() => {
+    const checking = this.check(programId, w).finally(() => {
+      this.inFlight.delete(checking);
       w.checking = false;
       // Outcomes that arrived during the count may make another one due.
       this.checkIfDue(programId, w);
     });
+    this.inFlight.add(checking);
+  }
+
+  /**
+   * Resolves once no check is running. Shutdown waits for it before the database pool closes: a
+   * stop cut off there would roll back whole (nothing is lost), but its settle would be left to the
+   * next replica's sweep and the log would show a failed check that never really failed.
+   */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   private async check(programId: string, w: Watch): Promise<void> {

@@ -94,6 +94,8 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.drains.values()]);
+    // A drain's last outcomes may have started a budget check that is still counting.
+    await this.budgets.idle();
     clearInterval(this.renewals);
   }
 
