@@ -1,15 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { isoUtc } from '../database/sql';
+import type { ApiKeyRow } from './api-key.types';
 
-export interface ApiKeyRow {
-  key_id: string;
-  user_id: string;
-  admin: boolean;
-  created_by: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
+export type { ApiKeyRow };
 
 export interface KeyCheckRow {
   user_id: string;

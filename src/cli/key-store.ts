@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { mintApiKey } from '../auth/api-key.policy';
+import type { ApiKeyRow } from '../auth/api-key.types';
 import { databaseConnection } from '../database/connection-options';
 import { CliError, EXIT } from './api-client';
 
@@ -9,14 +10,7 @@ import { CliError, EXIT } from './api-client';
  * POST /v1/admin/keys; only the secret's SHA-256 is stored.
  */
 
-export interface KeyRecord {
-  key_id: string;
-  user_id: string;
-  admin: boolean;
-  created_by: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
+export type KeyRecord = ApiKeyRow;
 
 export interface CreatedKey {
   key_id: string;
