@@ -3,6 +3,7 @@ import { RetryScheduler } from '../src/retry/retry.scheduler';
 import { clearDocumentFaults, documentsAtGate, gateDocuments } from './factories/db-faults';
 import { putObjects, textFiles } from './factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp } from './support/test-app';
+import { until } from './support/wait';
 
 const USER = 'metrics-user';
 
@@ -15,14 +16,6 @@ function scrape(text: string): Map<string, number> {
     out.set(line.slice(0, i), Number(line.slice(i + 1)));
   }
   return out;
-}
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('GET /metrics', () => {
@@ -44,7 +37,7 @@ describe('GET /metrics', () => {
     const gate = await gateDocuments(t.db);
     const created = await request(t.server).post('/v1/programs').query({ user_id: USER }).send({ name: 'm', files });
     const programId = created.body.program_id;
-    await waitFor(async () => (await documentsAtGate(t.db)) >= 1);
+    await until(async () => (await documentsAtGate(t.db)) >= 1, 'a Document at the gate', 30_000);
     // Asked while the first run has not finished: refused, and counted as a lock conflict.
     const early = await request(t.server).post(`/v1/programs/${programId}/retry`).query({ user_id: USER });
     expect(early.status).toBe(409);

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { putObjects, s3Url, textFiles } from '../factories/s3-objects';
 import { bearer, mintKey } from '../support/auth';
 import { startTestApp, TestApp } from '../support/test-app';
+import { eventually } from '../support/wait';
 
 /**
  * A user never sees another user's program, by any route, in any identity mode; an admin (where
@@ -63,16 +64,12 @@ describe.each<Mode>(['none', 'api-key', 'trusted-header'])('AUTH_MODE=%s: who se
   // Admins: --admin keys, or AUTH_ADMIN_USERS behind a gateway; with AUTH_MODE=none there are none.
   const hasAdmin = mode !== 'none';
 
-  async function settled(user: string, programId: string) {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
+  const settled = (user: string, programId: string) =>
+    eventually(async () => {
       const res = await call(user, 'get', `/v1/programs/${programId}`);
       expect(res.status).toBe(200);
-      if (!['pending', 'processing'].includes(res.body.status)) return res.body;
-      if (Date.now() > deadline) throw new Error(`${programId} still ${res.body.status}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+      return ['pending', 'processing'].includes(res.body.status) ? undefined : res.body;
+    }, `${programId} to settle`);
 
   beforeAll(async () => {
     t = await startTestApp(

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { createTestDatabase } from '../support/test-app';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '../support/wait';
 
 /**
  * `npm start` as a user runs it: the built service with no database or S3 configured starts its
@@ -25,14 +26,6 @@ function collect(child: ChildProcess): { text: () => string } {
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   return { text: () => out };
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const exited = (child: ChildProcess) =>
@@ -70,11 +63,10 @@ describe('npm start with embedded defaults', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out = collect(child);
-    await waitFor(
+    await until(
       () => /Embedded S3: http:\/\/127\.0\.0\.1:4589/.test(out.text()) || child!.exitCode !== null,
-      'boot banner',
+      () => `the boot banner; output:\n${out.text()}`,
       60_000,
-      out.text,
     );
     expect(child.exitCode).toBeNull();
 
@@ -123,11 +115,10 @@ describe('npm start with embedded defaults', () => {
         });
         const out = collect(service);
         try {
-          await waitFor(
+          await until(
             () => /API: {8}http/.test(out.text()) || service.exitCode !== null,
-            'boot banner',
+            () => `the boot banner; output:\n${out.text()}`,
             60_000,
-            out.text,
           );
           const identity = out
             .text()

@@ -7,6 +7,7 @@ import { clearDocumentFaults, documentsAtGate, gateDocuments } from '../factorie
 import { putObjects, s3Url, textFiles } from '../factories/s3-objects';
 import { createTestDatabase, startTestApp, TestApp } from '../support/test-app';
 import { RecordingProxy } from './recording-proxy';
+import { eventually } from '../support/wait';
 
 /** The shipped CLI (dist/cli/main.js) against the real service over HTTP and the real S3. */
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -14,16 +15,6 @@ const USER = 'cli-user';
 // documentsAtGate counts waiters in every database of the server: a key of this file's own keeps
 // another suite's gate, running at the same time, from being counted as this one's.
 const GATE = 7311;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const parse = (text: string): any => JSON.parse(text);
 

@@ -7,6 +7,7 @@ import { bearer, mintKey } from '../support/auth';
 import { finishAndCheck, startTestApp, TestApp, waitForProgram } from '../support/test-app';
 import { failureIndex, IngestClient, readAnswer, type OperationId } from './client';
 import { OpenApiValidator, type LiveAnswer, type OpenApiDocument } from './openapi-validator';
+import { eventually, until } from '../support/wait';
 
 /**
  * Every route's live answers, success and error alike, checked against the schema /docs-json
@@ -72,15 +73,11 @@ describe('live answers match the OpenAPI document', () => {
     return rows[0].n > 0;
   }
 
-  async function runEnded(programId: string, retryId: string) {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
+  const runEnded = (programId: string, retryId: string) =>
+    eventually(async () => {
       const run = answered('getRetryRun', await client.getRetryRun({ programId, retryId }, { user_id: USER }), 200);
-      if (run.body.status !== 'running') return run.body;
-      if (Date.now() > deadline) throw new Error(`retry run ${retryId} still running`);
-      await sleep(100);
-    }
-  }
+      return run.body.status === 'running' ? undefined : run.body;
+    }, `retry run ${retryId} to end`);
 
   beforeAll(async () => {
     t = await startTestApp({ MAX_BODY_BYTES: '65536', MAX_CONCURRENT_RETRIES: '1' });
@@ -274,7 +271,7 @@ describe('live answers match the OpenAPI document', () => {
       const files = await putObjects(t.s3, t.sourceBucket, textFiles(6, 'contract-b'));
       b = answered('createProgram', await client.createProgram({ user_id: USER }, { name: 'B', files }), 202).body
         .program_id;
-      while ((await documentsAtGate(t.db)) === 0) await sleep(20);
+      await until(async () => (await documentsAtGate(t.db)) > 0, 'a Document insert held at the gate');
       answered('retryProgram', await client.retryProgram({ programId: b }, { user_id: USER }), 409);
       // The cancel fences the files in flight, whose inserts wait at the gate holding their rows:
       // it answers once the gate opens, so open it when the cancel waits for those rows.

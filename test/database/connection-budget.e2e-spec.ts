@@ -10,6 +10,7 @@ import { ProgramLockRepository } from '../../src/retry/lock/program-lock.reposit
 import { clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
 import { putObjects, s3Url, textFiles, type S3ObjectSpec } from '../factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 const USER = 'budget-user';
 const POOL_MAX = 6;
@@ -91,15 +92,11 @@ describe(`DB_POOL_MAX=${POOL_MAX}: the whole connection budget of a replica`, ()
     return { programId, files, late: missing.map((i) => specs[i]) };
   }
 
-  async function waitForRun(programId: string, retryId: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
+  const waitForRun = (programId: string, retryId: string) =>
+    until(async () => {
       const run = await request(t.server).get(`/v1/programs/${programId}/retries/${retryId}`).query({ user_id: USER });
-      if (run.body.status !== 'running') return;
-      if (Date.now() > deadline) throw new Error(`retry ${retryId} still running`);
-      await sleep(50);
-    }
-  }
+      return run.body.status !== 'running';
+    }, `retry ${retryId} to end`);
 
   it('one lock connection at this size: skip-locked callers skip, a manual retry gets RETRY_CAPACITY', async () => {
     const a = await failingProgram('lock-a', 2, [0]);
@@ -146,7 +143,7 @@ describe(`DB_POOL_MAX=${POOL_MAX}: the whole connection budget of a replica`, ()
       const started = await retry(a.programId, { wait: 'false' });
       expect(started.status).toBe(202);
       retryId = started.body.retry_id as string;
-      while ((await documentsAtGate(t.db)) === 0) await sleep(20);
+      await until(async () => (await documentsAtGate(t.db)) > 0, 'a Document insert held at the gate');
 
       const refused = await retry(b.programId);
       expect(refused.status).toBe(429);

@@ -13,6 +13,7 @@ import { clearDocumentFaults, documentsAtGate, gateDocuments } from '../factorie
 import { putObjects, s3Url, textFiles } from '../factories/s3-objects';
 import { startTlsPostgres, TlsPostgres, UNCERTIFIED_HOST } from '../support/pg-tls';
 import { finishAndCheck, startTestApp, TestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 const USER = 'tls-user';
 
@@ -128,7 +129,7 @@ describe('TLS on every database connection', () => {
         .post(`/v1/programs/${programId}/retry`)
         .query({ user_id: USER, retry_type: 'preprocessing', wait: 'false' });
       expect(started.status).toBe(202);
-      while ((await documentsAtGate(t.db)) === 0) await sleep(20);
+      await until(async () => (await documentsAtGate(t.db)) > 0, 'a Document insert held at the gate');
 
       const during = (await t.db.query<AppConnection>(APP_CONNECTIONS)).rows;
       // The lock: a session idle in its transaction since it took the row (or since a heartbeat).

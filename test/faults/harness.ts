@@ -11,6 +11,7 @@ import { startS3rverProcess, stopChild } from '../support/s3rver-process';
 import { freePort, ServiceProcess, startServiceProcess } from '../support/service-process';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase } from '../support/test-app';
+import { until } from '../support/wait';
 
 export interface ProgramView {
   program_id: string;
@@ -113,16 +114,8 @@ export class FaultHarness {
   }
 
   async waitFor(cond: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        if (await cond()) return;
-      } catch {
-        // the service may be down on purpose; keep asking
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The service may be down on purpose: a failed ask is a "not yet".
+    await until(() => cond().catch(() => false), what, timeoutMs, 100);
   }
 
   /** Every SPEC §4 invariant from the outside, plus the fault suite's own tallies. */

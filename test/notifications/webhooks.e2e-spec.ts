@@ -9,6 +9,7 @@ import { putObjects, textFiles } from '../factories/s3-objects';
 import { Client } from 'pg';
 import { WEBHOOK_TIMEOUT_MS } from '../../src/notifications/webhook-sender';
 import { createTestDatabase, finishAndCheck, startTestApp, TestApp } from '../support/test-app';
+import { eventually, until } from '../support/wait';
 
 const USER = 'webhook-user';
 const SECRET = 'whsec-test-secret';
@@ -99,16 +100,6 @@ class Receiver {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 function verifySignature(r: Received): boolean {
   const header = String(r.headers['x-signature'] ?? '');
   const expected = `sha256=${createHmac('sha256', SECRET).update(r.raw).digest('hex')}`;
@@ -159,10 +150,10 @@ describe('webhook notifications', () => {
     const settled = await finishAndCheck(t, programId, USER, files);
     expect(settled.status).toBe('completed_with_failures');
 
-    const [hook] = await waitFor('program.settled delivery', () => {
+    const [hook] = await eventually(() => {
       const got = receiver.at('/settled');
       return got.length > 0 ? got : undefined;
-    });
+    }, 'program.settled delivery');
     expect(hook.headers['content-type']).toBe('application/json');
     expect(hook.headers['x-event-id']).toBe(`evt_settled_${programId}`);
     expect(verifySignature(hook)).toBe(true);
@@ -178,10 +169,10 @@ describe('webhook notifications', () => {
     });
     expect(hook.body.summary.preprocessing).toEqual({ total: 4, success: 3, failed: 1 });
 
-    const row = await waitFor('the delivery to be recorded', async () => {
+    const row = await eventually(async () => {
       const r = await deliveryRow(`evt_settled_${programId}`);
       return r?.status === 'delivered' ? r : undefined;
-    });
+    }, 'the delivery to be recorded');
     expect(row).toMatchObject({ event: 'program.settled', attempts: 1, last_error: null, program_id: programId });
     expect(row.delivered_at).toBeInstanceOf(Date);
     expect(row.body).toBe(hook.raw.toString('utf8'));
@@ -214,7 +205,7 @@ describe('webhook notifications', () => {
     expect(after.status).toBe('completed');
 
     // Both facts go out on their own loop, so their order at the receiver is not promised.
-    await waitFor('both deliveries', () => (receiver.at('/retried').length >= 2 ? true : undefined));
+    await until(() => receiver.at('/retried').length >= 2, 'both deliveries');
     expect(
       receiver
         .at('/retried')
@@ -248,10 +239,10 @@ describe('webhook notifications', () => {
     await finishAndCheck(t, programId, USER, files);
 
     const eventId = `evt_settled_${programId}`;
-    const row = await waitFor('the delivery to land', async () => {
+    const row = await eventually(async () => {
       const r = await deliveryRow(eventId);
       return r?.status === 'delivered' ? r : undefined;
-    });
+    }, 'the delivery to land');
     expect(row.attempts).toBe(3);
     expect(row.last_error).toBeNull();
     const tries = receiver.at('/flaky');
@@ -281,10 +272,10 @@ describe('webhook notifications', () => {
     await finishAndCheck(t, programId, USER, files);
 
     const eventId = `evt_settled_${programId}`;
-    const row = await waitFor('the delivery to fail', async () => {
+    const row = await eventually(async () => {
       const r = await deliveryRow(eventId);
       return r?.status === 'failed' ? r : undefined;
-    });
+    }, 'the delivery to fail');
     expect(row.attempts).toBe(5);
     expect(row.delivered_at).toBeNull();
     expect(row.last_error).toBe('HTTP 500 Internal Server Error');
@@ -309,10 +300,10 @@ describe('webhook notifications', () => {
        VALUES ($1, $2, 'program.settled', 'http://no-longer-allowed.example/hook', '{}')`,
       [`evt_moved_${programId}`, programId],
     );
-    const row = await waitFor('the row to be given up', async () => {
+    const row = await eventually(async () => {
       const r = await deliveryRow(`evt_moved_${programId}`);
       return r?.status === 'failed' ? r : undefined;
-    });
+    }, 'the row to be given up');
     expect(row).toMatchObject({ attempts: 0, last_error: 'host not in WEBHOOK_ALLOWED_HOSTS' });
   });
 
@@ -349,7 +340,7 @@ describe('webhook notifications', () => {
         .send({ name: 'handoff', files, webhook_url: receiver.url('/handoff') });
       const programId = res.body.program_id as string;
       await finishAndCheck(alone, programId, USER, files);
-      await waitFor('the try to reach the receiver', () => (receiver.waiting >= 1 ? true : undefined));
+      await until(() => receiver.waiting >= 1, 'the try to reach the receiver');
 
       const started = Date.now();
       await alone.close();
@@ -393,15 +384,15 @@ describe('webhook notifications', () => {
       );
       // One replica has at most 8 tries in flight: more requests waiting at once means both are
       // sending, each its own rows.
-      await waitFor('both replicas to be sending', () => (receiver.waiting > 8 ? true : undefined));
+      await until(() => receiver.waiting > 8, 'both replicas to be sending');
       receiver.release('/shared');
-      await waitFor('every shared row to be delivered', async () => {
+      await until(async () => {
         const { rows } = await t.db.query(
           `SELECT count(*)::int AS n FROM webhook_deliveries WHERE program_id = $1 AND status = 'delivered'`,
           [programId],
         );
-        return rows[0].n === ids.length ? true : undefined;
-      });
+        return rows[0].n === ids.length;
+      }, 'every shared row to be delivered');
       const got = receiver.at('/shared').map((r) => r.headers['x-event-id']);
       expect(got.sort()).toEqual([...ids].sort());
     } finally {

@@ -3,6 +3,7 @@ import { createServer, Server } from 'node:http';
 import { ensureBucket, makeS3Client, putObjects, textFiles } from '../factories/s3-objects';
 import { freePort, ServiceProcess, startServiceProcess } from '../support/service-process';
 import { createTestDatabase } from '../support/test-app';
+import { until } from '../support/wait';
 
 interface Span {
   name: string;
@@ -31,14 +32,6 @@ async function otlpReceiver(): Promise<{ server: Server; url: string; spans: Spa
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return { server, url: `http://127.0.0.1:${port}`, spans };
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('traces over OTLP', () => {
@@ -82,7 +75,7 @@ describe('traces over OTLP', () => {
     });
     expect(res.status).toBe(202);
     const { program_id: programId } = (await res.json()) as { program_id: string };
-    await waitFor(async () => {
+    await until(async () => {
       const p = (await (await fetch(`${service!.baseUrl}/v1/programs/${programId}?user_id=${USER}`)).json()) as {
         status: string;
       };
@@ -90,7 +83,7 @@ describe('traces over OTLP', () => {
     }, 'the program to complete');
 
     const named = (prefix: string) => receiver.spans.filter((s) => s.name.startsWith(prefix));
-    await waitFor(() => named('file.document').length >= 3, 'the Document stage spans');
+    await until(() => named('file.document').length >= 3, 'the Document stage spans');
     const stages = named('file.preprocessing');
     expect(stages).toHaveLength(3);
     const indexes = stages

@@ -3,19 +3,10 @@ import { RetryScheduler } from '../../src/retry/retry.scheduler';
 import { clearDocumentFaults, documentsAtGate, gateDocuments, slowDocuments } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { finishAndCheck, ManualClock, startTestApp, TestApp } from '../support/test-app';
+import { eventually } from '../support/wait';
 
 const USER = 'stop-user';
 const LEASE_TTL_MS = 2_000;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const countDocuments = async (t: TestApp, programId: string): Promise<number> =>
   (await t.db.query('SELECT count(*)::int AS n FROM documents WHERE program_id = $1', [programId])).rows[0].n;

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { blockDocuments, clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 const USER = 'story-user';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -215,7 +216,7 @@ describe('one file’s story: GET /v1/programs/{id}/files/{index}', () => {
     try {
       const files = await putObjects(t.s3, t.sourceBucket, textFiles(1, 'story-held'));
       const programId = await create(files);
-      while ((await documentsAtGate(t.db, GATE_KEY)) === 0) await new Promise((r) => setTimeout(r, 20));
+      await until(async () => (await documentsAtGate(t.db, GATE_KEY)) > 0, 'a Document insert held at the gate');
       const held = await story(programId, 0);
       expect(held.body).toMatchObject({
         state: 'processing',

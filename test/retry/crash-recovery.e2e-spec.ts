@@ -4,6 +4,7 @@ import { clearDocumentFaults, slowDocuments } from '../factories/db-faults';
 import { ensureBucket, makeS3Client, putObjects, textFiles } from '../factories/s3-objects';
 import { ServiceProcess, startServiceProcess } from '../support/service-process';
 import { createTestDatabase, finishAndCheck, startTestApp, TestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 const USER = 'crash-user';
 const FILES = 600;
@@ -63,7 +64,7 @@ describe('crash recovery and graceful shutdown', () => {
     });
     expect(res.status).toBe(202);
     const { program_id } = (await res.json()) as { program_id: string };
-    await waitUntil(async () => (await documentCount(program_id)) >= FILES * 0.1, 60_000);
+    await until(async () => (await documentCount(program_id)) >= FILES * 0.1, 'a tenth of the Documents', 60_000);
     return program_id;
   }
 
@@ -122,7 +123,7 @@ describe('crash recovery and graceful shutdown', () => {
     try {
       worker!.child.kill('SIGCONT');
       // Its files in flight end with an outcome write under an epoch that moved on: refused, counted.
-      await waitUntil(async () => (await fencedWrites(worker!)) > 0, 30_000);
+      await until(async () => (await fencedWrites(worker!)) > 0, 'a fenced write', 30_000);
       await clearDocumentFaults(client);
       // Nothing it wrote late changed the program: still exactly one Document and one attempt per file.
       expect(await documentCount(programId)).toBe(FILES);
@@ -154,12 +155,4 @@ async function fencedWrites(service: ServiceProcess): Promise<number> {
   const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith('ingest_fenced_writes_total '));
   return Number(line?.split(' ')[1] ?? 0);
-}
-
-async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -4,6 +4,7 @@ import { blockDocuments, clearDocumentFaults, documentsAtGate, gateDocuments } f
 import { InterruptedRuns } from '../../src/retry/use-cases/interrupted-runs';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp, waitForProgram } from '../support/test-app';
+import { until } from '../support/wait';
 
 const USER = 'retry-user';
 const zero = { retried: 0, success: 0, failed: 0 };
@@ -285,7 +286,7 @@ describe('manual retry', () => {
     const gate = await gateDocuments(t.db);
     const files = await putObjects(t.s3, t.sourceBucket, textFiles(40, 'busy'));
     const programId = await create(files);
-    while ((await documentsAtGate(t.db)) === 0) await new Promise((r) => setTimeout(r, 20));
+    await until(async () => (await documentsAtGate(t.db)) > 0, 'a Document insert held at the gate');
 
     const during = await retry(programId, 'all');
     expect(during.status).toBe(409);

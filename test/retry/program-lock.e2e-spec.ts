@@ -4,6 +4,7 @@ import { programLockIsFree } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { TcpProxy } from '../support/tcp-proxy';
 import { finishAndCheck, startTestApp, TestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 const USER = 'lock-user';
 
@@ -61,7 +62,7 @@ describe('program lock connection faults', () => {
     const cut = proxy.cutWhenClientSends('ROLLBACK');
     await lease!.release();
     await cut;
-    await waitUntil(() => programLockIsFree(t.db, programId));
+    await until(() => programLockIsFree(t.db, programId), 'the program lock to be free', 20_000);
     // The pool is still usable: the next holder gets the lock.
     const again = await repo.tryAcquire(programId, 'nowait');
     expect(again).not.toBeNull();
@@ -76,15 +77,7 @@ describe('program lock connection faults', () => {
     await new Promise<void>((resolve) => lease!.signal.addEventListener('abort', () => resolve(), { once: true }));
     expect(String(lease!.signal.reason)).toMatch(/heartbeat unanswered/);
     // The socket is closed on loss, so the server ends the session and the row is free again.
-    await waitUntil(() => programLockIsFree(t.db, programId));
+    await until(() => programLockIsFree(t.db, programId), 'the program lock to be free', 20_000);
     await lease!.release();
   }, 30_000);
 });
-
-async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

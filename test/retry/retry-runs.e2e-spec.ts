@@ -2,21 +2,12 @@ import request from 'supertest';
 import { blockDocuments, clearDocumentFaults, documentsAtGate, gateDocuments } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp } from '../support/test-app';
+import { eventually } from '../support/wait';
 
 const USER = 'runs-user';
 const zero = { retried: 0, success: 0, failed: 0 };
 
 /** Polls until `probe` returns a value, or fails with what it saw last. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('retry runs as resources, selected retries, the inline history window', () => {
   let t: TestApp;
 

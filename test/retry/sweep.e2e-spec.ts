@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp } from '../support/test-app';
+import { eventually } from '../support/wait';
 
 const USER = 'sweep-user';
 
@@ -34,13 +35,10 @@ describe('interrupted runs with the scheduler off', () => {
     // `running`, the program lock free (its connection went with it).
     await t.db.query(`UPDATE retry_runs SET status = 'running', finished_at = NULL WHERE id = $1`, [retryId]);
 
-    const deadline = Date.now() + 20_000;
-    let status = 'running';
-    while (status === 'running' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await request(t.server).get(`/v1/programs/${programId}/retries/${retryId}`).query({ user_id: USER }))
-        .body.status as string;
-    }
+    const status = await eventually(async () => {
+      const run = await request(t.server).get(`/v1/programs/${programId}/retries/${retryId}`).query({ user_id: USER });
+      return run.body.status === 'running' ? undefined : (run.body.status as string);
+    }, `the sweep to end retry ${retryId}`);
     expect(status).toBe('interrupted');
 
     // The sweep ran, the scheduler did not: the only run is the manual one.

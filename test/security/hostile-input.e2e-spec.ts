@@ -4,6 +4,7 @@ import { Lifecycle } from '../../src/common/lifecycle';
 import { blockDocuments, clearDocumentFaults, programLockIsFree, slowDocuments } from '../factories/db-faults';
 import { putObjects, textFiles } from '../factories/s3-objects';
 import { finishAndCheck, startTestApp, TestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 /**
  * Hostile input, one table: every case gets its 4xx (or a harmless 2xx where the input is merely
@@ -37,7 +38,7 @@ async function secondRetryWhileOneRuns(t: TestApp, ownerProgram: string): Promis
     .query({ user_id: OWNER })
     .then((r) => r);
   try {
-    while (await programLockIsFree(t.db, slowProgram)) await new Promise((r) => setTimeout(r, 20));
+    await until(async () => !(await programLockIsFree(t.db, slowProgram)), 'the program lock to be taken');
     return await request(t.server).post(`/v1/programs/${ownerProgram}/retry`).query({ user_id: OWNER });
   } finally {
     expect((await first).status).toBe(200);

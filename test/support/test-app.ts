@@ -9,6 +9,7 @@ import { Clock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { ensureBucket, makeS3Client } from '../factories/s3-objects';
 import { expectProgramInvariants } from './invariants';
+import { eventually } from './wait';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -130,16 +131,21 @@ export async function waitForProgram(
   userId: string,
   timeoutMs = 90_000,
 ): Promise<ProgramBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: userId });
-    if (res.status !== 200) throw new Error(`GET program answered ${res.status}: ${JSON.stringify(res.body)}`);
-    if (['completed', 'completed_with_failures', 'cancelled', 'aborted'].includes(res.body.status as string))
-      return res.body as ProgramBody;
-    if (Date.now() > deadline) throw new Error(`program ${programId} still ${res.body.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let last = 'unread';
+  return eventually(
+    async () => {
+      const res = await request(t.server).get(`/v1/programs/${programId}`).query({ user_id: userId });
+      if (res.status !== 200) throw new Error(`GET program answered ${res.status}: ${JSON.stringify(res.body)}`);
+      last = res.body.status as string;
+      return SETTLED.includes(last) ? (res.body as ProgramBody) : undefined;
+    },
+    () => `program ${programId} to settle (still ${last})`,
+    timeoutMs,
+    100,
+  );
 }
+
+const SETTLED = ['completed', 'completed_with_failures', 'cancelled', 'aborted'];
 
 /** Waits for the program to finish, then checks every SPEC §4 invariant from the outside. */
 export async function finishAndCheck(t: TestApp, programId: string, userId: string, files?: readonly string[]) {
