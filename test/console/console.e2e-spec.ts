@@ -8,6 +8,7 @@ import { blockDocuments, clearDocumentFaults, documentsAtGate, gateDocuments } f
 import { putObjects, s3Url, textFiles, type S3ObjectSpec } from '../factories/s3-objects';
 import { bearer, mintKey } from '../support/auth';
 import { finishAndCheck, startTestApp, TestApp, waitForProgram } from '../support/test-app';
+import { eventually } from '../support/wait';
 
 /**
  * The operator console in a real browser: Debian's Chromium driven by playwright-core against the
@@ -22,16 +23,6 @@ const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
 // A gate key of this suite's own: pg_locks is server-wide, and other suites gate with theirs.
 const GATE_KEY = 73_521;
 const WAIT_MS = 20_000;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Waits until an element shows the text (the page updates itself), saying what it saw if it never does. */
 async function expectText(page: Page, selector: string, expected: string | RegExp, timeout = WAIT_MS) {
@@ -733,6 +724,11 @@ describe('operator console with AUTH_MODE=api-key', () => {
       await page.getByRole('link', { name: 'bob-batch' }).click();
       await expectText(page, 'h1', 'bob-batch');
       await expectText(page, '.meta [data-status]', 'completed with failures');
+      // Back from another user's program: the list it was opened from, every user's, not the admin's own.
+      await page.getByRole('link', { name: '← All programs' }).click();
+      await page.locator(`tr[data-program-id="${programs.alice}"] .col-owner`).waitFor();
+      expect(page.url()).toContain('all=1');
+      expect(await page.getByLabel('All users').isChecked()).toBe(true);
 
       // Every API call carried the key in use as Bearer, none a user_id.
       expect(calls.length).toBeGreaterThan(5);
@@ -754,7 +750,7 @@ describe('operator console with AUTH_MODE=api-key', () => {
 
       // The key is revoked while the page is open: the next call is refused and the page asks again.
       await request(t.server).delete(`/v1/admin/keys/${keys.ops.key_id}`).set(bearer(keys.ops.key)).expect(204);
-      await page.getByRole('link', { name: '← All programs' }).click();
+      await page.getByRole('link', { name: 'bob-batch' }).click();
       await page.getByLabel('API key').waitFor();
       await expectText(page, '#notice', 'The service no longer accepts your credentials.');
       expect(await page.evaluate(() => sessionStorage.getItem('batch-ingest.api_key'))).toBeNull();

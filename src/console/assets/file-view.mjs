@@ -3,7 +3,7 @@ import { badge, duration, fmt, h, time } from './dom.mjs';
 import { notify, notifyError } from './notice.mjs';
 import { poller } from './poll.mjs';
 import { describeRun, runRetry } from './retry.mjs';
-import { routeHref } from './routes.mjs';
+import { listHref, routeHref } from './routes.mjs';
 
 const UNSETTLED = new Set(['pending', 'processing']);
 
@@ -26,7 +26,7 @@ export function fileView(root, programId, index) {
       h(
         'nav',
         { class: 'crumbs', 'aria-label': 'Breadcrumb' },
-        h('a', { href: routeHref([]) }, 'All programs'),
+        h('a', { href: listHref() }, 'All programs'),
         ' / ',
         h('a', { href: routeHref(['programs', programId]), id: 'back-to-program' }, programId),
       ),

@@ -6,7 +6,7 @@ import { failuresTable } from './failures-table.mjs';
 import { notify, notifyError } from './notice.mjs';
 import { poller } from './poll.mjs';
 import { describeRun, runRetry } from './retry.mjs';
-import { replaceRoute, routeHref } from './routes.mjs';
+import { listHref, replaceRoute } from './routes.mjs';
 
 // While the first run goes on the program is asked for every second; its ETag makes an unchanged
 // answer a bodiless 304. Settled, it is still asked now and then: a scheduled retry may change it.
@@ -71,7 +71,7 @@ export function programView(root, programId, params) {
     h(
       'section',
       { class: 'view' },
-      h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routeHref([]) }, '← All programs')),
+      h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: listHref() }, '← All programs')),
       h('div', { class: 'view-head' }, title, meta),
       h(
         'section',
@@ -270,7 +270,7 @@ export function programView(root, programId, params) {
       h(
         'section',
         { class: 'view' },
-        h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: routeHref([]) }, '← All programs')),
+        h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: listHref() }, '← All programs')),
         h('h1', null, 'Program not found'),
         h(
           'p',

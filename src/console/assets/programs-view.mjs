@@ -2,7 +2,7 @@ import { api, getUser, isAbort, isAdmin } from './api.mjs';
 import { badge, countsOf, fmt, h, progressBar, progressText, RUNNING, time, updateProgressBar } from './dom.mjs';
 import { notifyError } from './notice.mjs';
 import { poller } from './poll.mjs';
-import { replaceRoute, routeHref } from './routes.mjs';
+import { rememberList, replaceRoute, routeHref } from './routes.mjs';
 
 const PAGE = 50;
 // The list can only be re-read whole (it has no ETag), so it is re-read often only while something
@@ -21,6 +21,7 @@ export function programsView(root, params) {
   const status = STATUSES.includes(params.get('status')) ? params.get('status') : '';
   const allUsers = isAdmin() && params.get('all') === '1';
   const routeParams = (changes) => ({ status, all: allUsers ? '1' : undefined, ...changes });
+  rememberList(routeParams({}));
   let items = [];
   let nextCursor = null;
   let loaded = false;

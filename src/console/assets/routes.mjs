@@ -38,3 +38,29 @@ export function routeHref(segments, params = {}) {
 export function replaceRoute(segments, params) {
   history.replaceState(history.state, '', routeHref(segments, params));
 }
+
+const LIST_STORAGE = 'batch-ingest.list';
+
+/**
+ * The programs list as last shown (its status filter, and whether of every user), kept for the tab
+ * so that "All programs" from a program or a file goes back to that list, not to the user's own.
+ */
+export function rememberList({ status, all }) {
+  try {
+    sessionStorage.setItem(LIST_STORAGE, JSON.stringify({ status, all }));
+  } catch {
+    // Storage refused (a private window's quota): the link goes to the user's own list.
+  }
+}
+
+/** The link back to the programs list as last shown. */
+export function listHref() {
+  let params = {};
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(LIST_STORAGE) ?? '{}');
+    params = { status: kept.status, all: kept.all };
+  } catch {
+    // Nothing kept, or not ours: the user's own list.
+  }
+  return routeHref([], params);
+}
