@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Lifecycle } from '../common/lifecycle';
+import { PollLoop } from '../common/poll-loop';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { isConnectionError, logMessage } from '../database/sql';
@@ -29,10 +30,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private readonly inflight = new Set<Promise<void>>();
   // Wake-ups for retries this replica scheduled, cleared on shutdown.
   private readonly timers = new Set<NodeJS.Timeout>();
-  private wake: () => void = () => undefined;
-  // Set by a kick that arrives while the loop is busy rather than asleep: it looks again at once.
-  private kicked = false;
-  private loop?: Promise<void>;
+  private readonly loop = new PollLoop(
+    POLL_MS,
+    () => this.fillSlots(),
+    (e) => {
+      const level = isConnectionError(e) ? 'warn' : 'error';
+      this.logger[level](`looking for due webhook deliveries failed: ${logMessage(e)}`);
+    },
+  );
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
@@ -43,13 +48,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** A row was written or fell due here: look now, not at the next poll. */
   kick(): void {
-    this.kicked = true;
-    this.wake();
+    this.loop.kick();
   }
 
   /**
@@ -60,29 +64,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.stopping.abort();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
     await Promise.allSettled([...this.inflight]);
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping.signal.aborted) {
-      this.kicked = false;
-      try {
-        await this.fillSlots();
-      } catch (e) {
-        const level = isConnectionError(e) ? 'warn' : 'error';
-        this.logger[level](`looking for due webhook deliveries failed: ${logMessage(e)}`);
-      }
-      if (this.kicked) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, POLL_MS);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
   }
 
   private async fillSlots(): Promise<void> {

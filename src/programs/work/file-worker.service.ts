@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { Clock } from '../../common/clock';
 import { forEachBounded } from '../../common/concurrency';
 import { Lifecycle } from '../../common/lifecycle';
+import { PollLoop } from '../../common/poll-loop';
 import { processedKey, s3Uri } from '../../common/processed-json';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -51,11 +52,15 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly drains = new Map<string, Promise<void>>();
   private readonly held = new Map<string, HeldFile>();
   private readonly stopping = new AbortController();
-  private wake: () => void = () => undefined;
-  // Set by a kick that arrives while the loop is busy rather than asleep: the loop looks again at once.
-  private kicked = false;
+  private readonly loop = new PollLoop(
+    POLL_MS,
+    () => this.fillSlots(),
+    (e) => {
+      const level = isConnectionError(e) ? 'warn' : 'error';
+      this.logger[level](`looking for work failed: ${logMessage(e)}`);
+    },
+  );
   private polls = 0;
-  private loop?: Promise<void>;
   private renewals?: NodeJS.Timeout;
   private lastRenewal = Date.now();
 
@@ -75,14 +80,13 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.loop.start();
     this.renewals = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.config.work.leaseTtlMs / 3)));
   }
 
   /** Work was queued here (a program created, a retry's files queued): look now, not at the next poll. */
   kick(): void {
-    this.kicked = true;
-    this.wake();
+    this.loop.kick();
   }
 
   /**
@@ -91,32 +95,11 @@ export class FileWorker implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async onModuleDestroy(): Promise<void> {
     this.stopping.abort();
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
     await Promise.allSettled([...this.drains.values()]);
     // A drain's last outcomes may have started a budget check that is still counting.
     await this.budgets.idle();
     clearInterval(this.renewals);
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping.signal.aborted) {
-      this.kicked = false;
-      try {
-        await this.fillSlots();
-      } catch (e) {
-        const level = isConnectionError(e) ? 'warn' : 'error';
-        this.logger[level](`looking for work failed: ${logMessage(e)}`);
-      }
-      if (this.kicked) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, POLL_MS);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
   }
 
   private async fillSlots(): Promise<void> {
