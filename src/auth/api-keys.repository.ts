@@ -3,8 +3,6 @@ import { Injectable } from '@nestjs/common';
 import { isoUtc } from '../database/sql';
 import type { ApiKeyRow } from './api-key.types';
 
-export type { ApiKeyRow };
-
 export interface KeyCheckRow {
   user_id: string;
   admin: boolean;

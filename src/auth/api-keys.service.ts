@@ -3,7 +3,8 @@ import type { Identity } from '../common/auth/identity';
 import { AdminRequiredError } from '../common/errors/auth.errors';
 import { isCursorTimestamp, decodeCursor, encodeCursor, type Page } from '../common/paging/cursor';
 import { KEY_ID_RE, mintApiKey, parseApiKey, secretMatches } from './api-key.policy';
-import { ApiKeysRepository, type ApiKeyRow } from './api-keys.repository';
+import type { ApiKeyRow } from './api-key.types';
+import { ApiKeysRepository } from './api-keys.repository';
 import type { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { KeyNotFoundError } from './errors/auth.errors';
 

@@ -10,8 +10,6 @@ import { CliError, EXIT } from './api-client';
  * POST /v1/admin/keys; only the secret's SHA-256 is stored.
  */
 
-export type KeyRecord = ApiKeyRow;
-
 export interface CreatedKey {
   key_id: string;
   user_id: string;
@@ -68,9 +66,9 @@ export async function createKey(db: Client, userId: string, admin: boolean): Pro
   return { key_id: minted.keyId, user_id: userId, admin, key: minted.key };
 }
 
-export async function listKeys(db: Client): Promise<KeyRecord[]> {
+export async function listKeys(db: Client): Promise<ApiKeyRow[]> {
   const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-  const { rows } = await db.query<KeyRecord>(
+  const { rows } = await db.query<ApiKeyRow>(
     `SELECT key_id, user_id, admin, created_by, ${iso('created_at')} AS created_at, ${iso('revoked_at')} AS revoked_at
      FROM api_keys ORDER BY created_at DESC, key_id DESC`,
   );

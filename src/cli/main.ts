@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ApiClient, CliError, EXIT } from './api-client';
-import { createKey, listKeys, revokeKey, withDatabase, type CreatedKey, type KeyRecord } from './key-store';
+import type { ApiKeyRow } from '../auth/api-key.types';
+import { createKey, listKeys, revokeKey, withDatabase, type CreatedKey } from './key-store';
 import { parseErrorCodes, parseIdempotencyKey, parseIndexes, parseKeyId, parseSeconds, parseUserId } from './options';
 import {
   FailureItem,
@@ -461,9 +462,9 @@ keysCommand(
 
 keysCommand(keys.command('list').description('every API key, newest first: never the key itself')).action(
   run(async (opts: KeysOpts) => {
-    const items = await keyStore<KeyRecord[]>(
+    const items = await keyStore<ApiKeyRow[]>(
       opts,
-      (api) => api.all<KeyRecord>('/v1/admin/keys'),
+      (api) => api.all<ApiKeyRow>('/v1/admin/keys'),
       (db) => listKeys(db),
     );
     if (opts.json) printJson(items);
