@@ -33,11 +33,17 @@ describe('PollLoop', () => {
   // An hour between polls: every look in these tests comes from the start or a kick, never the clock.
   const HOUR = 3_600_000;
 
-  it('looks at once on start, then only when kicked', async () => {
+  /** A loop on a gated look, its first look started and held. */
+  async function startedGated() {
     const g = gatedLook();
     const sut = new PollLoop(HOUR, g.look, () => undefined);
     sut.start();
     await g.nextStarted();
+    return { g, sut };
+  }
+
+  it('looks at once on start, then only when kicked', async () => {
+    const { g, sut } = await startedGated();
     g.finish();
     await settle();
     expect(g.started).toBe(1);
@@ -51,10 +57,7 @@ describe('PollLoop', () => {
   });
 
   it('looks again at once when kicked while a look is running, and only once for many kicks', async () => {
-    const g = gatedLook();
-    const sut = new PollLoop(HOUR, g.look, () => undefined);
-    sut.start();
-    await g.nextStarted();
+    const { g, sut } = await startedGated();
     sut.kick();
     sut.kick();
     sut.kick();
@@ -92,10 +95,7 @@ describe('PollLoop', () => {
   });
 
   it('stop waits for the look in progress and starts no other', async () => {
-    const g = gatedLook();
-    const sut = new PollLoop(HOUR, g.look, () => undefined);
-    sut.start();
-    await g.nextStarted();
+    const { g, sut } = await startedGated();
     sut.kick();
     let stopped = false;
     const stopping = sut.stop().then(() => (stopped = true));
